@@ -1,0 +1,168 @@
+package batchcert
+
+import "time"
+
+// ResultsVersion is the version of the results.json format (reports/results.schema.json).
+// Bump it on any incompatible change.
+const ResultsVersion = "1"
+
+// Results is one run of batchcert: the single source every report renders from.
+type Results struct {
+	FormatVersion string    `json:"formatVersion"`
+	Harness       Harness   `json:"harness"`
+	Target        Target    `json:"target"`
+	Profile       string    `json:"profile"`
+	Command       string    `json:"command"` // check, certify, load, selftest
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	// Incomplete is set when the run was interrupted (Ctrl-C, deadline) before it finished.
+	Incomplete bool     `json:"incomplete"`
+	Verdict    string   `json:"verdict"` // CONFORMANT, NONCONFORMANT, INCOMPLETE, ERROR
+	Checks     []Check  `json:"checks"`
+	Coverage   Coverage `json:"coverage"`
+	// Readings are the profile's readings of the docs' contradictions (AMB.*).
+	Readings []Reading    `json:"readings,omitempty"`
+	Load     *LoadResults `json:"load,omitempty"`
+	SelfTest *SelfTest    `json:"selftest,omitempty"`
+}
+
+// Harness identifies the batchcert build and the contract it checked against.
+type Harness struct {
+	Version     string `json:"version"`
+	SpecHash    string `json:"specSha256"`
+	CatalogHash string `json:"catalogSha256"`
+}
+
+// Target is what was certified. It never carries credentials.
+type Target struct {
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	Transport string `json:"transport"` // rest or graphql
+	Reference bool   `json:"reference"` // the embedded reference platform
+}
+
+// Check is the result of one check: one expectation of one scenario step, or one probe verdict.
+type Check struct {
+	ID           string        `json:"id"`
+	Scenario     string        `json:"scenario"`
+	File         string        `json:"file,omitempty"`
+	Requirements []string      `json:"requirements"`
+	Severity     Severity      `json:"severity"`
+	Outcome      Outcome       `json:"outcome"`
+	Message      string        `json:"message,omitempty"`
+	Duration     time.Duration `json:"durationNs"`
+	Violations   []Violation   `json:"violations,omitempty"`
+	Evidence     []Evidence    `json:"evidence,omitempty"`
+}
+
+// Evidence is one exchange that shows a failure, with secrets redacted.
+type Evidence struct {
+	Request  string `json:"request"`
+	Response string `json:"response"`
+	Curl     string `json:"curl"`
+}
+
+// Coverage says what a run exercised.
+type Coverage struct {
+	ErrorCodes   []CodeCoverage      `json:"errorCodes"`
+	Requirements RequirementCoverage `json:"requirements"`
+}
+
+// CodeCoverage is one (operation, HTTP status, error code) context.
+type CodeCoverage struct {
+	Operation string `json:"operation"`
+	Status    int    `json:"status"`
+	Code      string `json:"code"`
+	Exercised bool   `json:"exercised"`
+	Passed    bool   `json:"passed"`
+}
+
+// RequirementCoverage counts requirement ids covered by at least one check.
+type RequirementCoverage struct {
+	Total   int      `json:"total"`
+	Covered int      `json:"covered"`
+	Missing []string `json:"missing,omitempty"`
+}
+
+// Reading is how the run read one of the docs' contradictions.
+type Reading struct {
+	ID      string `json:"id"`      // AMB.n
+	Option  string `json:"option"`  // profile option name
+	Value   string `json:"value"`   // the value in force
+	Default string `json:"default"` // doc-strict's value
+	Summary string `json:"summary"`
+}
+
+// LoadResults holds what the load probes measured.
+type LoadResults struct {
+	Throttle  *ThrottleResult  `json:"throttle,omitempty"`
+	TaskLimit *TaskLimitResult `json:"taskLimit,omitempty"`
+	Capacity  *CapacityResult  `json:"capacity,omitempty"`
+}
+
+// ThrottleResult is what the throttle probe measured, beside what the profile declared.
+type ThrottleResult struct {
+	DeclaredLimit      int             `json:"declaredLimit"`
+	DeclaredWindow     time.Duration   `json:"declaredWindowNs"`
+	MeasuredLimit      int             `json:"measuredLimit"`
+	MeasuredConcurrent int             `json:"measuredConcurrent"`
+	MeasuredWindow     time.Duration   `json:"measuredWindowNs"`
+	WindowType         string          `json:"windowType"` // fixed, sliding, token-bucket, unknown
+	RejectedCount      *bool           `json:"rejectedCount,omitempty"`
+	Isolated           *bool           `json:"isolated,omitempty"`
+	Timeline           []TimelinePoint `json:"timeline,omitempty"`
+}
+
+// TimelinePoint is accepted and throttled calls in one time bucket of a probe.
+type TimelinePoint struct {
+	Offset    time.Duration `json:"offsetNs"`
+	Accepted  int           `json:"accepted"`
+	Throttled int           `json:"throttled"`
+}
+
+// TaskLimitResult is the outcome of the task-limit race.
+type TaskLimitResult struct {
+	Limit       int   `json:"limit"`
+	Concurrency int   `json:"concurrency"`
+	Runs        int   `json:"runs"`
+	Admitted    []int `json:"admitted"` // per run
+	Rejected    []int `json:"rejected"` // per run, answered 105001
+	Other       []int `json:"other"`    // per run, anything else
+	SlotReturn  *bool `json:"slotReturn,omitempty"`
+}
+
+// CapacityResult is the capacity search: one step per attempted rate.
+type CapacityResult struct {
+	Operation    string         `json:"operation"`
+	SLOp99       time.Duration  `json:"sloP99Ns"`
+	MaxErrorRate float64        `json:"maxErrorRate"`
+	Sustained    float64        `json:"sustainedRate"`
+	Steps        []CapacityStep `json:"steps"`
+}
+
+// CapacityStep is one rate step of a capacity search.
+type CapacityStep struct {
+	Rate      float64       `json:"rate"`
+	Achieved  float64       `json:"achieved"`
+	Requests  int           `json:"requests"`
+	ErrorRate float64       `json:"errorRate"`
+	P50       time.Duration `json:"p50Ns"`
+	P90       time.Duration `json:"p90Ns"`
+	P99       time.Duration `json:"p99Ns"`
+	Max       time.Duration `json:"maxNs"`
+	OK        bool          `json:"ok"`
+}
+
+// SelfTest is the kill matrix of a self-test run.
+type SelfTest struct {
+	CleanConformant bool        `json:"cleanConformant"`
+	Faults          []FaultKill `json:"faults"`
+}
+
+// FaultKill says which checks caught one fault of the reference platform.
+type FaultKill struct {
+	Fault       string   `json:"fault"`
+	Description string   `json:"description"`
+	Killed      bool     `json:"killed"`
+	CaughtBy    []string `json:"caughtBy,omitempty"`
+}
