@@ -1,0 +1,275 @@
+package contracts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/batchcert/batchcert"
+)
+
+// Profile option names (the catalog's ambiguity options).
+const (
+	OptCreateIDField          = "createIdField"          // AMB.1: taskID | either
+	OptTimeoutUnit            = "timeoutUnit"            // AMB.2: minutes | seconds | either
+	OptRateScale              = "rateScale"              // AMB.3: permille | percent | either
+	OptSuccessRateDenominator = "successRateDenominator" // AMB.5: total | complete | either
+	OptErrorBody              = "errorBody"              // AMB.7: strict | lenient
+	OptThrottleType           = "throttle.type"          // AMB.9: fixed | sliding | any
+	OptTimeFormat             = "timeFormat"             // AMB.11: compact | any
+)
+
+// Option values with a meaning in code.
+const (
+	Either = "either" // accept both readings
+	Any    = "any"    // accept every listed variant
+)
+
+// Leniency names a Normalize, ParseError or CheckTask may report as applied.
+const (
+	LenCreateTaskID       = "create-taskId"
+	LenErrorResultcode    = "error-resultcode"
+	LenErrorNumericCode   = "error-numeric-code"
+	LenTimeoutSeconds     = "timeout-seconds"
+	LenRatePercent        = "rate-percent"
+	LenSuccessRateOverCmp = "successrate-complete"
+	LenStartTimeRFC3339   = "starttime-rfc3339"
+	LenStartTimeEpochMs   = "starttime-epochms"
+)
+
+// DefaultProfile is the profile a run uses unless told otherwise.
+const DefaultProfile = "doc-strict"
+
+// Profile is how a run reads the docs' contradictions: one value per catalog option, plus the
+// throttle and task limit the target declares.
+type Profile struct {
+	Name                   string
+	CreateIDField          string // AMB.1
+	TimeoutUnit            string // AMB.2
+	RateScale              string // AMB.3
+	SuccessRateDenominator string // AMB.5
+	ErrorBody              string // AMB.7
+	TimeFormat             string // AMB.11
+	ThrottleType           string // AMB.9
+	ThrottleLimit          int
+	ThrottleWindow         time.Duration
+	ThrottleRejectedCount  string // "true", "false" or "any"
+	TaskLimit              int
+	// Leniencies are the departures from doc-strict this profile grants.
+	Leniencies []Leniency
+
+	options map[string]string
+}
+
+// ProfileByName builds the named profile from the catalog; unknown names are an error that
+// lists the known ones.
+func ProfileByName(name string) (Profile, error) {
+	c, err := Catalog()
+	if err != nil {
+		return Profile{}, err
+	}
+	return c.Profile(name)
+}
+
+// Profile builds the named profile from this catalog.
+func (c *RequirementCatalog) Profile(name string) (Profile, error) {
+	var names []string
+	for _, def := range c.Profiles {
+		names = append(names, def.Name)
+		if def.Name == name {
+			return c.buildProfile(def)
+		}
+	}
+	return Profile{}, fmt.Errorf("unknown profile %q (known: %v)", name, names)
+}
+
+func (c *RequirementCatalog) buildProfile(def ProfileDef) (Profile, error) {
+	opts := map[string]string{}
+	for _, a := range c.Ambiguous {
+		if a.Option != "" {
+			opts[a.Option] = a.Default
+		}
+	}
+	for k, v := range def.Options {
+		opts[k] = v
+	}
+	window, err := time.ParseDuration(def.Throttle.Window)
+	if err != nil {
+		return Profile{}, fmt.Errorf("profile %s: throttle window: %w", def.Name, err)
+	}
+	return Profile{
+		Name:                   def.Name,
+		CreateIDField:          opts[OptCreateIDField],
+		TimeoutUnit:            opts[OptTimeoutUnit],
+		RateScale:              opts[OptRateScale],
+		SuccessRateDenominator: opts[OptSuccessRateDenominator],
+		ErrorBody:              opts[OptErrorBody],
+		TimeFormat:             opts[OptTimeFormat],
+		ThrottleType:           opts[OptThrottleType],
+		ThrottleLimit:          def.Throttle.Limit,
+		ThrottleWindow:         window,
+		ThrottleRejectedCount:  def.Throttle.RejectedCount,
+		TaskLimit:              def.TaskLimit,
+		Leniencies:             def.Leniencies,
+		options:                opts,
+	}, nil
+}
+
+// Readings returns how this profile reads each ambiguity that has a profile option, for
+// results.json.
+func (p Profile) Readings() []batchcert.Reading {
+	c, err := Catalog()
+	if err != nil {
+		return nil
+	}
+	var out []batchcert.Reading
+	for _, a := range c.Ambiguous {
+		if a.Option == "" {
+			continue
+		}
+		val := p.options[a.Option]
+		if val == "" {
+			val = a.Default
+		}
+		out = append(out, batchcert.Reading{ID: a.ID, Option: a.Option, Value: val, Default: a.Default, Summary: a.Summary})
+	}
+	return out
+}
+
+// ParseError recognises an error body per the profile. code and desc are what was found; ok
+// reports whether the body is a well-formed error body under the profile (doc-strict:
+// {"error_code": string, "error_desc": string}); leniency names the lenient variant used, if
+// any. A body with no error code at all is not an error body (code "" and ok false).
+func ParseError(p Profile, body []byte) (code, desc string, ok bool, leniency string) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return "", "", false, ""
+	}
+	lenient := p.ErrorBody == "lenient"
+	codeKey, descKey := "error_code", "error_desc"
+	if _, has := m[codeKey]; !has {
+		if _, has := m["resultcode"]; !has {
+			return "", "", false, ""
+		}
+		codeKey, descKey = "resultcode", "resultmsg"
+		leniency = LenErrorResultcode
+	}
+	code, numeric, codeOK := codeString(m[codeKey])
+	descOK := isJSONString(m[descKey]) && json.Unmarshal(m[descKey], &desc) == nil
+	if numeric && leniency == "" {
+		leniency = LenErrorNumericCode
+	}
+	ok = codeOK && descOK
+	if leniency != "" && !lenient {
+		ok = false
+	}
+	return code, desc, ok, leniency
+}
+
+func isJSONString(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '"'
+}
+
+// codeString reads an error code given as a JSON string or number.
+func codeString(raw json.RawMessage) (code string, numeric, ok bool) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s, false, s != ""
+	}
+	var n json.Number
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&n); err == nil {
+		if _, err := strconv.ParseInt(n.String(), 10, 64); err == nil {
+			return n.String(), true, true
+		}
+	}
+	return "", false, false
+}
+
+// Normalize rewrites a lenient profile's variant of a body into the doc-strict shape, so
+// the schema and invariant layers downstream see doc-strict bodies, and names each leniency
+// it applied. Under doc-strict (or when nothing needs rewriting, or the body is not a JSON
+// object) it returns body unchanged and applies nothing. Rewritten bodies lose their key order.
+func Normalize(p Profile, schema Schema, body []byte) (out []byte, applied []string) {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return body, nil
+	}
+	switch schema {
+	case SchemaCreateResponse:
+		if p.CreateIDField == Either {
+			applied = renameKey(m, "taskId", "taskID", LenCreateTaskID, applied)
+		}
+	case SchemaErrorBody:
+		if p.ErrorBody == "lenient" {
+			applied = renameKey(m, "resultcode", "error_code", LenErrorResultcode, applied)
+			applied = renameKey(m, "resultmsg", "error_desc", "", applied)
+			if n, isNum := m["error_code"].(json.Number); isNum {
+				m["error_code"] = n.String()
+				applied = append(applied, LenErrorNumericCode)
+			}
+		}
+	case SchemaBatchTask:
+		if p.TimeFormat == Any {
+			if s, l := compactStartTime(m["startTime"]); l != "" {
+				m["startTime"] = s
+				applied = append(applied, l)
+			}
+		}
+	}
+	if len(applied) == 0 {
+		return body, nil
+	}
+	enc, err := json.Marshal(m)
+	if err != nil {
+		return body, nil
+	}
+	return enc, applied
+}
+
+// renameKey moves m[from] to m[to] when only from is present, recording leniency if non-empty.
+func renameKey(m map[string]any, from, to, leniency string, applied []string) []string {
+	v, has := m[from]
+	if _, taken := m[to]; !has || taken {
+		return applied
+	}
+	delete(m, from)
+	m[to] = v
+	if leniency != "" {
+		applied = append(applied, leniency)
+	}
+	return applied
+}
+
+// CompactTimeLayout is the platform's time format, reading AMB.11.
+const CompactTimeLayout = "20060102T150405Z"
+
+// compactStartTime converts an RFC 3339 or epoch-millisecond startTime to the compact layout,
+// naming the leniency; a compact or unrecognised value is left alone (leniency "").
+func compactStartTime(v any) (string, string) {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case json.Number:
+		s = x.String()
+	default:
+		return "", ""
+	}
+	if _, err := time.Parse(CompactTimeLayout, s); err == nil {
+		return "", ""
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC().Format(CompactTimeLayout), LenStartTimeRFC3339
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms > 0 {
+		return time.UnixMilli(ms).UTC().Format(CompactTimeLayout), LenStartTimeEpochMs
+	}
+	return "", ""
+}
