@@ -1,0 +1,96 @@
+package reports
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestHTMLSelfContained(t *testing.T) {
+	t.Parallel()
+	out := renderString(t, FormatHTML, sampleResults())
+	forbidden := []struct {
+		re, reason string
+	}{
+		{`(?i)<script`, "no script, and evidence containing <script> is escaped"},
+		{`(?i)<link\b`, "no external stylesheet"},
+		{`(?i)\bsrc\s*=`, "no external images or frames"},
+		{`(?i)href="(?:https?:)?//`, "no external links to load"},
+		{`(?i)@import|url\(`, "no CSS loads"},
+		{`NaN|Inf`, "no broken numbers in plots"},
+	}
+	for _, f := range forbidden {
+		if loc := regexp.MustCompile(f.re).FindStringIndex(out); loc != nil {
+			t.Errorf("%s: found %q", f.reason, out[max(loc[0]-40, 0):min(loc[1]+40, len(out))])
+		}
+	}
+}
+
+func TestHTMLContent(t *testing.T) {
+	t.Parallel()
+	out := renderString(t, FormatHTML, sampleResults())
+	cases := []struct{ want, reason string }{
+		{`<h1>NONCONFORMANT</h1>`, "verdict first, big"},
+		{`9f2c4e1a7b3d5f60`, "spec hash"},
+		{`v0.3.0`, "harness version"},
+		{`lenient`, "profile"},
+		{`&lt;script&gt;alert(1)&lt;/script&gt;`, "evidence is HTML-escaped"},
+		{`&lt;b&gt;permille&lt;/b&gt;`, "messages are HTML-escaped"},
+		{`curl -sS -H &#39;app_key: app-1&#39;`, "curl reproducer shown"},
+		{`<td class="failed">✗ failed</td>`, "coverage grid marks exercised-but-failed contexts"},
+		{`<td class="unexercised">· not exercised</td>`, "coverage grid marks unexercised contexts"},
+		{`<code>INV.final-state</code></td><td><span class="o none">not covered</span>`, "traceability lists uncovered requirements"},
+		{`<code>AMB.2</code>`, "readings"},
+		{`Throttle probe: calls per bucket`, "throttle plot"},
+		{`Task-limit race: answers per run`, "task-limit plot"},
+		{`Capacity: latency against attempted rate`, "capacity plot"},
+		{`limit 100 / 1m0s`, "throttle plot's declared limit line"},
+		{`p99 SLO 250ms`, "capacity plot's SLO line"},
+		{`3 of 4 injected faults killed`, "kill matrix"},
+		{`survived`, "a surviving fault is shown"},
+	}
+	for _, tc := range cases {
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("%s: report lacks %q", tc.reason, tc.want)
+		}
+	}
+	if n := strings.Count(out, "<svg "); n != 3 {
+		t.Errorf("%d plots, want 3", n)
+	}
+	if strings.Contains(out, `id="incomplete"`) {
+		t.Error("a complete run has the INCOMPLETE banner")
+	}
+}
+
+func TestHTMLIncompleteAndEmpty(t *testing.T) {
+	t.Parallel()
+	r := sampleResults()
+	r.Incomplete, r.Verdict = true, "INCOMPLETE"
+	r.Load, r.SelfTest, r.Readings = nil, nil, nil
+	out := renderString(t, FormatHTML, r)
+	if !strings.Contains(out, `id="incomplete"`) {
+		t.Error("an interrupted run has no INCOMPLETE banner")
+	}
+	for _, absent := range []string{`id="load"`, `id="selftest"`, `id="readings"`, "<svg"} {
+		if strings.Contains(out, absent) {
+			t.Errorf("section %s shown for a run without it", absent)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ in, want, reason string }{
+		{"Authorization: Bearer abc.def", "Authorization: Bearer [REDACTED]", "bearer header"},
+		{"-H 'Authorization: Bearer abc.def'", "-H 'Authorization: Bearer [REDACTED]'", "bearer in curl"},
+		{`{"accessToken":"tok","refreshToken": "rt"}`, `{"accessToken":"[REDACTED]","refreshToken": "[REDACTED]"}`, "token fields"},
+		{`appId=a1&secret=s3cr3t&x=1`, `appId=a1&secret=[REDACTED]&x=1`, "login form"},
+		{`{"secret":"[REDACTED]"}`, `{"secret":"[REDACTED]"}`, "already redacted stays the same"},
+		{`{"taskId":"t1"}`, `{"taskId":"t1"}`, "no credential, no change"},
+	}
+	for _, tc := range cases {
+		if got := redact(tc.in); got != tc.want {
+			t.Errorf("redact(%q) = %q, want %q (%s)", tc.in, got, tc.want, tc.reason)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package reports
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/batchcert/batchcert"
+)
+
+// MaxMarkdownFailures caps the failures the Markdown summary lists; report.html has them all.
+const MaxMarkdownFailures = 15
+
+// maxMarkdownMissing caps the uncovered requirement ids the summary names.
+const maxMarkdownMissing = 10
+
+var verdictIcon = map[string]string{
+	"CONFORMANT":    "✅",
+	"NONCONFORMANT": "❌",
+	"INCOMPLETE":    "⚠️",
+	"ERROR":         "💥",
+}
+
+// WriteMarkdown writes a short summary of r, fit for a pull-request comment or
+// $GITHUB_STEP_SUMMARY: the verdict, a counts table, the failures (capped), coverage and the
+// load headline figures.
+func WriteMarkdown(w io.Writer, r *batchcert.Results) error {
+	bw := bufio.NewWriter(w)
+	md(bw, r)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write markdown: %w", err)
+	}
+	return nil
+}
+
+func md(w *bufio.Writer, r *batchcert.Results) {
+	v := verdictOf(r)
+	icon := verdictIcon[v]
+	if icon == "" {
+		icon = "❔"
+	}
+	fmt.Fprintf(w, "## %s batchcert: %s\n\n", icon, mdText(v))
+	if r.Incomplete {
+		w.WriteString("> **INCOMPLETE:** the run was interrupted before it finished; the counts below cover only what ran.\n\n")
+	}
+	fmt.Fprintf(w, "Target **%s** (`%s`, %s%s) · profile `%s` · `batchcert %s` · spec `%s` · %s\n\n",
+		mdText(r.Target.Name), mdCode(r.Target.URL), mdText(r.Target.Transport), refNote(r.Target),
+		mdCode(r.Profile), mdCode(r.Harness.Version), mdCode(short(r.Harness.SpecHash, 13)), fmtDur(r.End.Sub(r.Start)))
+
+	c := Count(r.Checks)
+	w.WriteString("| Outcome | Checks |\n|---|---:|\n")
+	fmt.Fprintf(w, "| PASS | %d |\n| FAIL (MUST) | %d |\n| FAIL (SHOULD) | %d |\n| KNOWN-FAIL | %d |\n| SKIP | %d |\n| ERROR | %d |\n| **Total** | **%d** |\n\n",
+		c.Pass, c.MustFail, c.ShouldFail, c.KnownFail, c.Skip, c.Errored, c.Total)
+
+	var bad []batchcert.Check
+	for _, ch := range problems(r.Checks) {
+		if ch.Outcome != batchcert.KnownFail {
+			bad = append(bad, ch)
+		}
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(w, "### Failures (%d)\n\n", len(bad))
+		for i, ch := range bad {
+			if i == MaxMarkdownFailures {
+				fmt.Fprintf(w, "- … and %d more: see report.html\n", len(bad)-i)
+				break
+			}
+			reqs := make([]string, len(ch.Requirements))
+			for j, q := range ch.Requirements {
+				reqs[j] = "`" + mdCode(q) + "`"
+			}
+			fmt.Fprintf(w, "- **%s** %s `%s` (%s): %s — %s\n", mdText(string(ch.Outcome)), mdText(string(ch.Severity)),
+				mdCode(ch.ID), mdText(suiteName(ch)), strings.Join(reqs, " "), mdText(short(ch.Message, 160)))
+		}
+		w.WriteString("\n")
+	}
+
+	cov := r.Coverage
+	ex, ok := codeStats(cov.ErrorCodes)
+	w.WriteString("### Coverage\n\n")
+	fmt.Fprintf(w, "- Error-code contexts: %d/%d exercised (%d%%), %d passed\n", ex, len(cov.ErrorCodes), percent(ex, len(cov.ErrorCodes)), ok)
+	fmt.Fprintf(w, "- Requirements: %d/%d covered (%d%%)", cov.Requirements.Covered, cov.Requirements.Total,
+		percent(cov.Requirements.Covered, cov.Requirements.Total))
+	if n := len(cov.Requirements.Missing); n > 0 {
+		names := cov.Requirements.Missing
+		if n > maxMarkdownMissing {
+			names = names[:maxMarkdownMissing]
+		}
+		quoted := make([]string, len(names))
+		for i, q := range names {
+			quoted[i] = "`" + mdCode(q) + "`"
+		}
+		fmt.Fprintf(w, "; missing: %s", strings.Join(quoted, ", "))
+		if n > maxMarkdownMissing {
+			fmt.Fprintf(w, " and %d more", n-maxMarkdownMissing)
+		}
+	}
+	w.WriteString("\n\n")
+
+	if l := r.Load; l != nil && (l.Throttle != nil || l.TaskLimit != nil || l.Capacity != nil) {
+		w.WriteString("### Load\n\n")
+		if t := l.Throttle; t != nil {
+			fmt.Fprintf(w, "- Throttle: declared %d per %s, measured %d per %s (%s window, %d concurrent)\n",
+				t.DeclaredLimit, fmtDur(t.DeclaredWindow), t.MeasuredLimit, fmtDur(t.MeasuredWindow), mdText(t.WindowType), t.MeasuredConcurrent)
+		}
+		if t := l.TaskLimit; t != nil {
+			fmt.Fprintf(w, "- Task limit %d, %d runs at concurrency %d: admitted %s, rejected %s\n",
+				t.Limit, t.Runs, t.Concurrency, intRange(t.Admitted), intRange(t.Rejected))
+		}
+		if cp := l.Capacity; cp != nil {
+			fmt.Fprintf(w, "- Capacity of `%s`: sustained %s at p99 ≤ %s and errors ≤ %.2g%% (%d steps)\n",
+				mdCode(cp.Operation), fmtRate(cp.Sustained), fmtDur(cp.SLOp99), cp.MaxErrorRate*100, len(cp.Steps))
+		}
+		w.WriteString("\n")
+	}
+	if s := r.SelfTest; s != nil {
+		killed := 0
+		for _, f := range s.Faults {
+			if f.Killed {
+				killed++
+			}
+		}
+		fmt.Fprintf(w, "### Self-test\n\n- Faults killed: %d/%d; clean reference conformant: %v\n\n", killed, len(s.Faults), s.CleanConformant)
+	}
+}
+
+// intRange summarises per-run counts as "n" when all runs agree, else "min–max".
+func intRange(xs []int) string {
+	if len(xs) == 0 {
+		return "-"
+	}
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	if lo == hi {
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d–%d", lo, hi)
+}
+
+func refNote(t batchcert.Target) string {
+	if t.Reference {
+		return ", reference platform"
+	}
+	return ""
+}
+
+// mdText escapes s for Markdown running text (and table cells): Markdown punctuation, raw HTML
+// and line breaks.
+var mdReplacer = strings.NewReplacer(
+	"\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "|", "\\|",
+	"<", "&lt;", ">", "&gt;", "&", "&amp;", "#", "\\#", "\n", " ", "\r", " ",
+)
+
+func mdText(s string) string { return mdReplacer.Replace(s) }
+
+// mdCode makes s safe inside a single-backtick code span: code spans cannot escape a
+// backtick, so backticks become a look-alike; a pipe would end a table cell.
+func mdCode(s string) string {
+	return strings.NewReplacer("`", "ʼ", "\n", " ", "\r", " ", "|", "¦").Replace(s)
+}
