@@ -25,5 +25,4 @@ var (
 	runLoad     = notYet("load", "load issue")
 	runReport   = notYet("report", "reports issue")
 	runSelftest = notYet("selftest", "self-test issue")
-	runServe    = notYet("serve", "reference platform issue")
 )

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/refplatform"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// referenceFlags binds the reference platform's configuration to flags, with the package's
+// defaults as flag defaults.
+func referenceFlags(fs *flag.FlagSet, c *refplatform.Config) (faults *stringList) {
+	fs.StringVar(&c.WorldFile, "world", "", "fixture world YAML `file` (default: the embedded world)")
+	fs.Float64Var(&c.TimeScale, "time-scale", c.TimeScale, "clock speed-up: 600 makes a minute pass in 0.1 s")
+	fs.IntVar(&c.Throttle.Limit, "throttle-limit", c.Throttle.Limit, "calls per window per app")
+	fs.DurationVar(&c.Throttle.Window, "throttle-window", c.Throttle.Window, "throttle window (platform time)")
+	fs.StringVar(&c.Throttle.Type, "throttle-type", c.Throttle.Type, "throttle window type: fixed or sliding")
+	fs.BoolVar(&c.Throttle.RejectedCount, "throttle-rejected-count", c.Throttle.RejectedCount, "throttled calls count against the quota")
+	fs.IntVar(&c.TaskLimit, "task-limit", c.TaskLimit, "unfinished tasks per app")
+	faults = &stringList{}
+	fs.Var(faults, "fault", "switch on a named fault (repeatable; see -list-faults)")
+	return faults
+}
+
+func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	c := refplatform.DefaultConfig()
+	c.Addr, c.ControlAddr = "127.0.0.1:8743", "127.0.0.1:8744"
+	fs := newFlagSet("serve", "serve [flags]", stdout)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "platform listen address")
+	fs.StringVar(&c.ControlAddr, "control-addr", c.ControlAddr, "control API listen address (\"\" disables it)")
+	fs.StringVar(&c.TLSDir, "tls", "", "serve HTTPS with a self-signed certificate written to `dir`")
+	fs.StringVar(&c.ClientCA, "client-ca", "", "PEM `file` of CAs for client certificates (two-way TLS; needs -tls)")
+	fs.BoolVar(&c.RequireCert, "require-client-cert", false, "reject clients without a certificate (with -client-ca)")
+	listFaults := fs.Bool("list-faults", false, "list the named faults and exit")
+	faults := referenceFlags(fs, &c)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if *listFaults {
+		for _, f := range refplatform.Faults() {
+			fmt.Fprintf(stdout, "%-32s %s\n", f.Name, f.Description)
+		}
+		return nil
+	}
+	c.Faults = *faults
+	srv, world, err := newReference(c)
+	if err != nil {
+		return err
+	}
+	if err := srv.Open(); err != nil {
+		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: err}
+	}
+	fmt.Fprintf(stdout, "reference platform: %s\n", srv.URL())
+	if u := srv.ControlURL(); u != "" {
+		fmt.Fprintf(stdout, "control API:        %s\n", u)
+	}
+	if f := srv.CertFile(); f != "" {
+		fmt.Fprintf(stdout, "certificate:        %s\n", f)
+	}
+	ids := make([]string, 0, len(world.Apps))
+	for _, a := range world.Apps {
+		ids = append(ids, a.ID) // ids only: secrets are never printed
+	}
+	fmt.Fprintf(stdout, "apps:               %s (secrets in the world file)\n", strings.Join(ids, ", "))
+	if len(c.Faults) > 0 {
+		fmt.Fprintf(stdout, "faults:             %s\n", strings.Join(c.Faults, ", "))
+	}
+	fmt.Fprintln(stdout, "Ctrl-C stops it.")
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "stopping")
+	done := make(chan error, 1)
+	go func() { done <- srv.Close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(15 * time.Second):
+		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("reference platform did not stop in 15 s")}
+	}
+}
+
+// newReference builds a reference platform from c and returns the world it serves.
+func newReference(c refplatform.Config) (*refplatform.Server, *refplatform.World, error) {
+	world := refplatform.DefaultWorld()
+	if c.WorldFile != "" {
+		w, err := refplatform.LoadWorld(c.WorldFile)
+		if err != nil {
+			return nil, nil, batchcert.Usagef("%w", err)
+		}
+		world, c.WorldFile = w, ""
+	}
+	opts, err := c.Options()
+	if err != nil {
+		return nil, nil, batchcert.Usagef("%w", err)
+	}
+	srv, err := refplatform.New(append(opts, refplatform.WithWorld(world))...)
+	if err != nil {
+		return nil, nil, batchcert.Usagef("%w", err)
+	}
+	return srv, world, nil
+}

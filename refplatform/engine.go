@@ -1,0 +1,401 @@
+package refplatform
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Delivery timing of the task engine.
+const (
+	// DeliveryDelay is how long after a task starts its command reaches an online device.
+	DeliveryDelay = 2 * time.Second
+	// RetransmitInterval is how long the platform waits before retransmitting a dropped
+	// delivery (param.maxRetransmit times at most).
+	RetransmitInterval = 30 * time.Second
+	// DefaultTaskLimit is the documented limit of unfinished tasks per application (AMB.10).
+	DefaultTaskLimit = 10
+)
+
+// Task statuses (RSP.query.status) and subtask statuses (AMB.R8).
+const (
+	StatusPending    = "Pending"
+	StatusRunning    = "Running"
+	StatusComplete   = "Complete"
+	StatusTimeout    = "Timeout"
+	StatusWaitResult = "WaitResult"
+	StatusSuccess    = "Success"
+	StatusFail       = "Fail"
+)
+
+// StartTimeLayout is startTime's format: UTC yyyyMMdd'T'HHmmss'Z' (AMB.11).
+const StartTimeLayout = "20060102T150405Z"
+
+// engine holds the tasks. Their state is never stored: it is computed from the clock on every
+// read, from times fixed when the task was created.
+type engine struct {
+	world *World
+	limit int
+	// nonAtomic (fault tasklimit-nonatomic) releases the lock between the limit check and
+	// the insert.
+	nonAtomic bool
+
+	mu         sync.Mutex
+	tasks      map[string]*task
+	unfinished map[string][]*task // per owning app; finished ones pruned on each create
+	names      map[string]map[string]bool
+	bound      map[Tag]bool
+	callbacks  []*task // tasks with a callbackUrl and subtasks not yet notified
+}
+
+// task is one batch task. Everything but notified is fixed at creation.
+type task struct {
+	id, app, operator, name, taskType string
+	timeout                           int // minutes, as create was given it
+	start, end, finish                time.Time
+	complete                          bool // finish is a Complete, not a Timeout
+	param                             taskParam
+	tags                              []Tag
+	subs                              []subtask
+	notified                          []bool // guarded by engine.mu
+}
+
+// subtask is one device's share of a task.
+type subtask struct {
+	device, commandID string
+	deliverAt         time.Time // zero: never delivered (offline, or every delivery dropped)
+	answerAt          time.Time // zero: never answers
+	result            string    // StatusSuccess or StatusFail
+}
+
+func newEngine(w *World, limit int) *engine {
+	e := &engine{
+		world:      w,
+		limit:      limit,
+		tasks:      map[string]*task{},
+		unfinished: map[string][]*task{},
+		names:      map[string]map[string]bool{},
+		bound:      map[Tag]bool{},
+	}
+	for _, t := range w.BoundTags {
+		e.bound[t] = true
+	}
+	return e
+}
+
+// targets resolves param to the devices it names, in world order (AMB.R3: 101001 when a
+// referenced resource does not exist).
+func (e *engine) targets(p *taskParam) ([]*Device, *apiError) {
+	notFound := errAt(http.StatusOK, CodeResourceMissing)
+	w := e.world
+	var match func(d *Device) bool
+	switch p.Type {
+	case TypeDeviceList:
+		want := map[string]bool{}
+		for _, id := range *p.DeviceList {
+			if w.Device(id) == nil {
+				return nil, notFound
+			}
+			want[id] = true
+		}
+		match = func(d *Device) bool { return want[d.ID] }
+	case TypeDeviceType:
+		match = func(d *Device) bool {
+			return d.DeviceType == *p.DeviceType && d.ManufacturerID == *p.ManufacturerID && d.Model == *p.Model
+		}
+	case TypeDeviceArea:
+		match = func(d *Device) bool { return d.Location == *p.DeviceLocation }
+	case TypeGroupList, TypeGroupIDList:
+		byID := p.Type == TypeGroupIDList
+		want := map[string]bool{}
+		for _, g := range *p.GroupList {
+			if !groupKnown(w, g, byID) {
+				return nil, notFound
+			}
+			want[g] = true
+		}
+		match = func(d *Device) bool {
+			gs := d.Groups
+			if byID {
+				gs = d.GroupIDs
+			}
+			for _, g := range gs {
+				if want[g] {
+					return true
+				}
+			}
+			return false
+		}
+	default: // Broadcast
+		match = func(*Device) bool { return true }
+	}
+	var out []*Device
+	for i := range w.Devices {
+		if match(&w.Devices[i]) {
+			out = append(out, &w.Devices[i])
+		}
+	}
+	if len(out) == 0 {
+		return nil, notFound
+	}
+	return out, nil
+}
+
+func groupKnown(w *World, g string, byID bool) bool {
+	for i := range w.Devices {
+		gs := w.Devices[i].Groups
+		if byID {
+			gs = w.Devices[i].GroupIDs
+		}
+		for _, x := range gs {
+			if x == g {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// create admits a task for req.AppID, or answers why not. The tag, name and limit checks and
+// the insert happen under one lock, so the limit holds under any concurrency (RULE.tasklimit).
+func (e *engine) create(req *createRequest, operator string, now time.Time) (*task, *apiError) {
+	for _, tg := range req.Tags {
+		if !e.world.tagNames[tg.Name] {
+			return nil, errAt(http.StatusNotFound, CodeTagNotExist) // AMB.R4
+		}
+	}
+	devs, aerr := e.targets(&req.Param)
+	if aerr != nil {
+		return nil, aerr
+	}
+	t := newTask(req, operator, devs, now)
+
+	e.mu.Lock()
+	for _, tg := range req.Tags {
+		if e.bound[tg] {
+			e.mu.Unlock()
+			return nil, errAt(http.StatusBadRequest, CodeTagUsed) // AMB.R4
+		}
+	}
+	if e.names[req.AppID][req.TaskName] {
+		e.mu.Unlock()
+		return nil, errAt(http.StatusOK, CodeTaskNameExists) // AMB.R9
+	}
+	live := e.unfinished[req.AppID][:0]
+	for _, u := range e.unfinished[req.AppID] {
+		if now.Before(u.finish) {
+			live = append(live, u)
+		}
+	}
+	e.unfinished[req.AppID] = live
+	if len(live) >= e.limit {
+		e.mu.Unlock()
+		return nil, errAt(http.StatusOK, CodeTaskLimit) // AMB.10
+	}
+	if e.nonAtomic {
+		e.mu.Unlock()
+		time.Sleep(time.Millisecond) // the window the fault opens
+		e.mu.Lock()
+	}
+	e.tasks[t.id] = t
+	e.unfinished[req.AppID] = append(e.unfinished[req.AppID], t)
+	if e.names[req.AppID] == nil {
+		e.names[req.AppID] = map[string]bool{}
+	}
+	e.names[req.AppID][req.TaskName] = true
+	for _, tg := range req.Tags {
+		e.bound[tg] = true
+	}
+	if t.param.CallbackURL != nil {
+		e.callbacks = append(e.callbacks, t)
+	}
+	e.mu.Unlock()
+	return t, nil
+}
+
+func newTask(req *createRequest, operator string, devs []*Device, now time.Time) *task {
+	t := &task{
+		id: randomHex(12), app: req.AppID, operator: operator, name: req.TaskName,
+		taskType: req.TaskType, timeout: req.Timeout, param: req.Param, tags: req.Tags,
+		start: now, end: now.Add(time.Duration(req.Timeout) * time.Minute),
+		subs: make([]subtask, len(devs)), notified: make([]bool, len(devs)),
+	}
+	retransmits := 0
+	if req.Param.MaxRetransmit != nil {
+		retransmits = *req.Param.MaxRetransmit
+	}
+	t.complete = true
+	var last time.Time
+	for i, d := range devs {
+		s := subtask{device: d.ID, commandID: randomHex(16)}
+		if d.Online && d.DropFirst <= retransmits {
+			s.deliverAt = now.Add(DeliveryDelay + time.Duration(d.DropFirst)*RetransmitInterval)
+			if d.Behaviour != BehaviourNoAnswer {
+				s.answerAt = s.deliverAt.Add(d.Latency)
+				s.result = StatusSuccess
+				if d.Behaviour == BehaviourFail {
+					s.result = StatusFail
+				}
+			}
+		}
+		if s.answerAt.IsZero() || s.answerAt.After(t.end) {
+			t.complete = false
+		} else if s.answerAt.After(last) {
+			last = s.answerAt
+		}
+		t.subs[i] = s
+	}
+	t.finish = t.end
+	if t.complete {
+		t.finish = last
+	}
+	return t
+}
+
+// get returns the task with id, or nil.
+func (e *engine) get(id string) *task {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.tasks[id]
+}
+
+// subStatus is subtask i's status at now, and whether it expired (AMB.R8).
+func (t *task) subStatus(i int, now time.Time) (status string, expired bool) {
+	at := now
+	if at.After(t.end) {
+		at = t.end
+	}
+	over := !now.Before(t.end)
+	s := &t.subs[i]
+	switch {
+	case s.deliverAt.IsZero() || s.deliverAt.After(at):
+		return StatusPending, over
+	case !s.answerAt.IsZero() && !s.answerAt.After(at):
+		return s.result, false
+	case over:
+		return StatusTimeout, false
+	}
+	return StatusWaitResult, false
+}
+
+// counters are a task's counts at one instant.
+type counters struct {
+	status                                               string
+	total, success, fail, timeout, expired, completeCnts int
+}
+
+// state computes the task's status and counters at now.
+func (t *task) state(now time.Time) counters {
+	c := counters{total: len(t.subs)}
+	delivered := false
+	for i := range t.subs {
+		st, exp := t.subStatus(i, now)
+		switch {
+		case exp:
+			c.expired++
+		case st == StatusSuccess:
+			c.success++
+		case st == StatusFail:
+			c.fail++
+		case st == StatusTimeout:
+			c.timeout++
+		}
+		if st != StatusPending {
+			delivered = true
+		}
+	}
+	c.completeCnts = c.success + c.fail + c.timeout
+	switch {
+	case !now.Before(t.finish) && t.complete:
+		c.status = StatusComplete
+	case !now.Before(t.finish):
+		c.status = StatusTimeout
+	case delivered:
+		c.status = StatusRunning
+	default:
+		c.status = StatusPending
+	}
+	return c
+}
+
+// permille is n/total in permille, rounded down (AMB.3); percent when the fault asks for it.
+func permille(n, total int, percent bool) int {
+	if total == 0 {
+		return 0
+	}
+	if percent {
+		return n * 100 / total
+	}
+	return n * 1000 / total
+}
+
+// subtaskResult is what a final subtask carries in details and callbacks.
+func subtaskResult(status string) (output, errText string) {
+	switch status {
+	case StatusSuccess:
+		return `{"result":"SUCCESS"}`, ""
+	case StatusFail:
+		return "", `{"error_code":"DEVICE_FAIL","error_desc":"The device failed to execute the command."}`
+	case StatusTimeout:
+		return "", `{"error_code":"TIMEOUT","error_desc":"The device did not answer before the task timed out."}`
+	}
+	return "", ""
+}
+
+// callback is one subtask result to push to a task's callbackUrl.
+type callback struct {
+	url  string
+	body CallbackBody
+}
+
+// CallbackBody is what the platform POSTs to a task's callbackUrl for each subtask result.
+type CallbackBody struct {
+	TaskID    string `json:"taskId"`
+	DeviceID  string `json:"deviceId"`
+	CommandID string `json:"commandId"`
+	Status    string `json:"status"`
+	Output    string `json:"output,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// dueCallbacks marks every subtask that became final since the last sweep and returns the
+// results to push. Expired subtasks were never executed: they are marked, not pushed.
+func (e *engine) dueCallbacks(now time.Time) []callback {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []callback
+	keep := e.callbacks[:0]
+	for _, t := range e.callbacks {
+		left := 0
+		for i := range t.subs {
+			if t.notified[i] {
+				continue
+			}
+			st, exp := t.subStatus(i, now)
+			switch {
+			case exp:
+				t.notified[i] = true
+			case st == StatusSuccess || st == StatusFail || st == StatusTimeout:
+				t.notified[i] = true
+				o, er := subtaskResult(st)
+				out = append(out, callback{url: *t.param.CallbackURL, body: CallbackBody{
+					TaskID: t.id, DeviceID: t.subs[i].device, CommandID: t.subs[i].commandID,
+					Status: st, Output: o, Error: er}})
+			default:
+				left++
+			}
+		}
+		if left > 0 {
+			keep = append(keep, t)
+		}
+	}
+	e.callbacks = keep
+	return out
+}
+
+// taskCount returns how many tasks exist.
+func (e *engine) taskCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.tasks)
+}
