@@ -1,0 +1,321 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/batchcert/batchcert"
+)
+
+// Defaults of the runner's HTTP client.
+const (
+	// DefaultBodyLimit caps a response body; a larger body is a failure, never read further.
+	DefaultBodyLimit = 1 << 20
+	// DefaultRequestTimeout bounds one exchange, body included.
+	DefaultRequestTimeout = 10 * time.Second
+)
+
+// Paths of the authentication API.
+const (
+	loginPath   = "/iocm/app/sec/v1.1.0/login"
+	refreshPath = "/iocm/app/sec/v1.1.0/refreshToken"
+)
+
+// Exchange is one request and what came back.
+type Exchange struct {
+	Method     string
+	URL        string
+	ReqHeader  http.Header
+	ReqBody    []byte
+	Status     int
+	RespHeader http.Header
+	RespBody   []byte
+	Duration   time.Duration
+	// Err is a transport failure, a timeout, or a body over the limit; Status is 0 unless the
+	// headers arrived.
+	Err error
+	// request is the request as sent (for the validator).
+	request *http.Request
+}
+
+// ErrBodyTooLarge is returned when a response body exceeds the client's limit.
+var ErrBodyTooLarge = errors.New("response body exceeds the limit")
+
+// client sends requests to one target, logs each app in once and keeps its tokens.
+type client struct {
+	base    *url.URL
+	http    *http.Client
+	limit   int64
+	timeout time.Duration
+	apps    map[string]*appAuth
+	// observe sees every exchange the client makes on its own (logins, refreshes).
+	observe func(*Exchange)
+}
+
+// appAuth is one application's credentials and tokens. mu serialises logins: the platform
+// keeps only the latest accessToken of an app (RULE.token-latest), so concurrent logins would
+// invalidate each other.
+type appAuth struct {
+	mu      sync.Mutex
+	appID   string
+	secret  string
+	access  string
+	refresh string
+}
+
+func newHTTPClient(t *Target) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	if t.TLS != (TLS{}) {
+		cfg := &tls.Config{InsecureSkipVerify: t.TLS.Insecure} //nolint:gosec // the profile asks for it
+		if t.TLS.CAFile != "" {
+			pem, err := os.ReadFile(t.TLS.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("read tls.caFile: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("tls.caFile %s: no certificate found", t.TLS.CAFile)
+			}
+			cfg.RootCAs = pool
+		}
+		if t.TLS.CertFile != "" || t.TLS.KeyFile != "" {
+			cert, err := tls.LoadX509KeyPair(t.TLS.CertFile, t.TLS.KeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("load tls client certificate: %w", err)
+			}
+			cfg.Certificates = []tls.Certificate{cert}
+		}
+		tr.TLSClientConfig = cfg
+	}
+	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}, nil
+}
+
+// do sends one request and reads at most limit bytes of the answer.
+func (c *client) do(ctx context.Context, method, path string, query url.Values, header http.Header, body []byte) *Exchange {
+	u := *c.base
+	u.Path = strings.TrimSuffix(c.base.Path, "/") + path
+	u.RawQuery = query.Encode()
+	ex := &Exchange{Method: method, URL: u.String(), ReqHeader: header, ReqBody: body}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, ex.URL, bytes.NewReader(body))
+	if err != nil {
+		ex.Err = fmt.Errorf("build request: %w", err)
+		return ex
+	}
+	req.Header = header.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	ex.request = req
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		ex.Duration = time.Since(start)
+		ex.Err = fmt.Errorf("send %s %s: %w", method, path, err)
+		return ex
+	}
+	defer resp.Body.Close()
+	ex.Status = resp.StatusCode
+	ex.RespHeader = resp.Header
+	ex.RespBody, err = io.ReadAll(io.LimitReader(resp.Body, c.limit+1))
+	ex.Duration = time.Since(start)
+	switch {
+	case err != nil:
+		ex.Err = fmt.Errorf("read response of %s %s: %w", method, path, err)
+	case int64(len(ex.RespBody)) > c.limit:
+		ex.RespBody = ex.RespBody[:c.limit]
+		ex.Err = fmt.Errorf("%s %s: %w (%d bytes)", method, path, ErrBodyTooLarge, c.limit)
+	}
+	return ex
+}
+
+// token returns the app's current access token, logging in (or refreshing) when it has none.
+func (c *client) token(ctx context.Context, alias string) (string, error) {
+	a, ok := c.apps[alias]
+	if !ok {
+		return "", fmt.Errorf("no application %q in the target profile", alias)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.access != "" {
+		return a.access, nil
+	}
+	if a.refresh != "" {
+		if err := c.refreshLocked(ctx, a); err == nil {
+			return a.access, nil
+		}
+	}
+	if err := c.loginLocked(ctx, a); err != nil {
+		return "", err
+	}
+	return a.access, nil
+}
+
+// invalidate forgets used if it is still the app's token, so the next call logs in again.
+func (c *client) invalidate(alias, used string) {
+	a, ok := c.apps[alias]
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.access == used {
+		a.access = ""
+	}
+}
+
+// forget drops every token (after the reference platform was reset).
+func (c *client) forget() {
+	for _, a := range c.apps {
+		a.mu.Lock()
+		a.access, a.refresh = "", ""
+		a.mu.Unlock()
+	}
+}
+
+type tokenBody struct {
+	AccessToken  string `json:"accessToken"`
+	RefreshToken string `json:"refreshToken"`
+}
+
+func (c *client) loginLocked(ctx context.Context, a *appAuth) error {
+	form := url.Values{"appId": {a.appID}, "secret": {a.secret}}
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	return c.tokenCall(ctx, a, loginPath, h, []byte(form.Encode()))
+}
+
+func (c *client) refreshLocked(ctx context.Context, a *appAuth) error {
+	body, err := json.Marshal(map[string]string{"appId": a.appID, "secret": a.secret, "refreshToken": a.refresh})
+	if err != nil {
+		return fmt.Errorf("encode refresh: %w", err)
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	return c.tokenCall(ctx, a, refreshPath, h, body)
+}
+
+func (c *client) tokenCall(ctx context.Context, a *appAuth, path string, h http.Header, body []byte) error {
+	ex := c.do(ctx, http.MethodPost, path, nil, h, body)
+	if c.observe != nil {
+		c.observe(ex)
+	}
+	if ex.Err != nil {
+		return fmt.Errorf("authenticate %s: %w", a.appID, ex.Err)
+	}
+	if ex.Status != http.StatusOK {
+		return fmt.Errorf("authenticate %s: %s answered %d", a.appID, path, ex.Status)
+	}
+	var tb tokenBody
+	if err := json.Unmarshal(ex.RespBody, &tb); err != nil || tb.AccessToken == "" {
+		return fmt.Errorf("authenticate %s: %s answered no accessToken", a.appID, path)
+	}
+	a.access, a.refresh = tb.AccessToken, tb.RefreshToken
+	return nil
+}
+
+// redactor removes credentials from evidence: the known secrets, every token field and header.
+type redactor struct {
+	secrets []string
+}
+
+const redacted = "***"
+
+var credentialPatterns = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`("(?:accessToken|refreshToken|secret|access_token|refresh_token)"\s*:\s*)"(?:[^"\\]|\\.)*"`), `$1"` + redacted + `"`},
+	{regexp.MustCompile(`((?:^|[?&\s])(?:secret|refreshToken|accessToken)=)[^&\s']*`), "${1}" + redacted},
+	{regexp.MustCompile(`(?i)(Bearer\s+)[^\s'"]+`), "${1}" + redacted},
+}
+
+func (r *redactor) redact(s string) string {
+	for _, sec := range r.secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, redacted)
+		}
+	}
+	for _, p := range credentialPatterns {
+		s = p.re.ReplaceAllString(s, p.repl)
+	}
+	return s
+}
+
+// maxEvidence caps each body in evidence text.
+const maxEvidence = 4096
+
+func clip(b []byte) string {
+	if len(b) > maxEvidence {
+		return string(b[:maxEvidence]) + fmt.Sprintf("\n[... %d more bytes]", len(b)-maxEvidence)
+	}
+	return string(b)
+}
+
+func headerText(h http.Header) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range h[k] {
+			fmt.Fprintf(&b, "%s: %s\n", k, v)
+		}
+	}
+	return b.String()
+}
+
+// evidence renders an exchange as redacted request and response text and a curl command.
+func (r *redactor) evidence(ex *Exchange) batchcert.Evidence {
+	req := fmt.Sprintf("%s %s\n%s\n%s", ex.Method, ex.URL, headerText(ex.ReqHeader), clip(ex.ReqBody))
+	var resp string
+	switch {
+	case ex.Status == 0 && ex.Err != nil:
+		resp = "no response: " + ex.Err.Error()
+	default:
+		resp = fmt.Sprintf("HTTP %d\n%s\n%s", ex.Status, headerText(ex.RespHeader), clip(ex.RespBody))
+		if ex.Err != nil {
+			resp += "\n[" + ex.Err.Error() + "]"
+		}
+	}
+	return batchcert.Evidence{Request: r.redact(req), Response: r.redact(resp), Curl: r.redact(curl(ex))}
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// curl renders a command that repeats the exchange's request.
+func curl(ex *Exchange) string {
+	parts := []string{"curl", "-sS", "-i", "-X", ex.Method, shellQuote(ex.URL)}
+	keys := make([]string, 0, len(ex.ReqHeader))
+	for k := range ex.ReqHeader {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range ex.ReqHeader[k] {
+			parts = append(parts, "-H", shellQuote(k+": "+v))
+		}
+	}
+	if len(ex.ReqBody) > 0 {
+		parts = append(parts, "--data-binary", shellQuote(clip(ex.ReqBody)))
+	}
+	return strings.Join(parts, " ")
+}

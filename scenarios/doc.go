@@ -1,0 +1,21 @@
+// Package scenarios is batchcert's certification suite: target profiles, the scenario file
+// format, the runner that plays scenarios against a platform, and the embedded suite itself.
+//
+// A Target (targets/*.yaml, described by target.schema.json) says where a platform is, which
+// applications and fixtures the suite may use, and how the docs' contradictions are read. A
+// Scenario (suite/*.yaml, described by scenario.schema.json) is a list of steps: requests made
+// as one of the target's applications, captures, expectations that each name the requirement
+// ids they prove, polls, concurrent bursts and clock or fault control of the reference platform.
+//
+// The runner validates every response it receives against the OpenAPI description, the
+// response schemas, the error-body rules and the batch-task invariants, whatever the scenario
+// expected, so each exchange is a check of its own. Each failed check carries redacted evidence
+// and a curl command that reproduces it.
+//
+// A scenario whose needs (fixtures, a second application, the reference's clock or control
+// API) the target lacks is reported SKIP, never PASS. Beside the YAML suite, Boundaries
+// generates one scenario per createBatchTask field of the requirements catalog from its
+// constraints, so a new constraint gets its cases without a line of YAML.
+//
+// Check runs the whole suite and returns a batchcert.Results; Run runs it as Go subtests.
+package scenarios

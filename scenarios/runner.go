@@ -1,0 +1,557 @@
+package scenarios
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"text/template"
+	"time"
+
+	"github.com/batchcert/batchcert"
+)
+
+// scenarioRun is one scenario being played: its variables, the tasks it made and its checks.
+type scenarioRun struct {
+	s      *Suite
+	sc     *Scenario
+	vars   vars
+	funcs  template.FuncMap
+	checks []batchcert.Check
+	// tasks maps a task id to what create was sent and the last query answer.
+	mu    sync.Mutex
+	tasks map[string]*taskTrace
+}
+
+type taskTrace struct {
+	sent []byte
+	prev []byte
+}
+
+func (s *Suite) newRunBare(sc *Scenario) *scenarioRun {
+	return &scenarioRun{s: s, sc: sc, vars: vars{}, tasks: map[string]*taskTrace{}}
+}
+
+func (s *Suite) newRun(sc *Scenario) *scenarioRun {
+	r := s.newRunBare(sc)
+	for k, v := range s.baseVars {
+		r.vars[k] = v
+	}
+	for k, v := range sc.Vars {
+		r.vars[k] = jsonable(v)
+	}
+	r.funcs = template.FuncMap{}
+	for k, f := range baseFuncs {
+		r.funcs[k] = f
+	}
+	r.funcs["uniq"] = s.uniq
+	r.funcs["secret"] = func(alias string) (string, error) {
+		a, ok := s.client.apps[alias]
+		if !ok {
+			return "", fmt.Errorf("no application %q", alias)
+		}
+		return a.secret, nil
+	}
+	r.funcs["token"] = func(alias string) (string, error) { return s.client.token(s.ctx, alias) }
+	r.funcs["refreshToken"] = func(alias string) (string, error) {
+		if _, err := s.client.token(s.ctx, alias); err != nil {
+			return "", err
+		}
+		a := s.client.apps[alias]
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.refresh, nil
+	}
+	return r
+}
+
+// play runs every step; steps go on after a failure so every expectation gets a verdict.
+func (r *scenarioRun) play(ctx context.Context) {
+	if r.s.control != nil {
+		if err := r.s.control.reset(ctx); err != nil {
+			r.errorCheck("setup/reset", nil, fmt.Errorf("reset the reference platform: %w", err))
+			return
+		}
+		r.s.client.forget()
+		r.s.pacer.reset()
+	}
+	for _, st := range r.sc.all() {
+		if ctx.Err() != nil {
+			return
+		}
+		r.step(ctx, st)
+	}
+}
+
+func (r *scenarioRun) id(st Step, suffix string) string {
+	return r.sc.Name + "/" + st.Name + "/" + suffix
+}
+
+func expectID(e Expect, i int) string {
+	if e.Name != "" {
+		return e.Name
+	}
+	return fmt.Sprintf("expect-%d", i+1)
+}
+
+func (r *scenarioRun) step(ctx context.Context, st Step) {
+	switch {
+	case st.Set != nil:
+		for k, v := range st.Set {
+			out, err := render(v, r.vars, r.funcs)
+			if err != nil {
+				r.errorCheck(r.id(st, "set"), nil, err)
+				return
+			}
+			r.vars[k] = out
+		}
+	case st.Control != nil:
+		if err := r.s.control.do(ctx, st.Control); err != nil {
+			r.errorCheck(r.id(st, "control"), nil, err)
+		}
+		if st.Control.Reset {
+			r.s.client.forget()
+			r.s.pacer.reset()
+		}
+	case st.Request != nil:
+		start := time.Now()
+		exs, sel, err := r.send(ctx, *st.Request, r.vars)
+		if err != nil {
+			r.failExpectations(st, st.Expect, batchcert.Errored, err.Error(), nil)
+			return
+		}
+		last := exs[len(exs)-1]
+		r.validation(ctx, st, exs, sel, time.Since(start))
+		r.expectations(st, last, sel)
+		r.capture(st, last)
+	case st.Poll != nil:
+		r.poll(ctx, st)
+	case st.Concurrent != nil:
+		r.concurrent(ctx, st)
+	}
+}
+
+// send makes one request (re-logging in once when a managed token was refused) and returns the
+// exchanges it took and whether the query asked for tags.
+func (r *scenarioRun) send(ctx context.Context, req Request, v vars) ([]*Exchange, bool, error) {
+	return r.sendPaced(ctx, req, v, true)
+}
+
+// sendPaced is send; pace false leaves the throttle pacer out (a concurrent burst is meant to
+// meet the throttle).
+func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, pace bool) ([]*Exchange, bool, error) {
+	alias := req.As
+	if alias == "" {
+		alias = "primary"
+	}
+	path, err := render(req.Path, v, r.funcs)
+	if err != nil {
+		return nil, false, err
+	}
+	q := url.Values{}
+	for k, s := range req.Query {
+		out, err := render(s, v, r.funcs)
+		if err != nil {
+			return nil, false, err
+		}
+		q.Set(k, out)
+	}
+	h := http.Header{}
+	var body []byte
+	switch {
+	case req.Raw != nil:
+		out, err := render(*req.Raw, v, r.funcs)
+		if err != nil {
+			return nil, false, err
+		}
+		body = []byte(out)
+		h.Set("Content-Type", "application/json")
+	case req.Form != nil:
+		f := url.Values{}
+		for k, s := range req.Form {
+			out, err := render(s, v, r.funcs)
+			if err != nil {
+				return nil, false, err
+			}
+			f.Set(k, out)
+		}
+		body = []byte(f.Encode())
+		h.Set("Content-Type", "application/x-www-form-urlencoded")
+	case req.Body != nil:
+		val, err := renderValue(req.Body, v, r.funcs)
+		if err != nil {
+			return nil, false, err
+		}
+		if body, err = json.Marshal(val); err != nil {
+			return nil, false, fmt.Errorf("encode body: %w", err)
+		}
+		h.Set("Content-Type", "application/json")
+	}
+	if req.ContentType != "" {
+		h.Set("Content-Type", req.ContentType)
+	}
+	// The client sets app_key and Authorization unless the step omits or overrides them; it
+	// re-logs in on 1010005 only when it chose both headers itself.
+	managed := !req.OmitAuth && !strings.HasPrefix(path, "/iocm/app/sec/")
+	retry := managed
+	extra := http.Header{}
+	for k, s := range req.Headers {
+		out, err := render(s, v, r.funcs)
+		if err != nil {
+			return nil, false, err
+		}
+		if strings.EqualFold(k, "app_key") || strings.EqualFold(k, "Authorization") {
+			retry = false
+		}
+		extra[k] = []string{out}
+	}
+	a, ok := r.s.client.apps[alias]
+	if !ok {
+		return nil, false, fmt.Errorf("no application %q in the target profile", alias)
+	}
+	sel := q.Get("select") == "tags"
+	var exs []*Exchange
+	for attempt := 0; attempt < 2; attempt++ {
+		var tok string
+		if managed {
+			if tok, err = r.s.client.token(ctx, alias); err != nil {
+				return nil, sel, err
+			}
+			setHeader(h, "app_key", a.appID)
+			h.Set("Authorization", "Bearer "+tok)
+		}
+		for k, vs := range extra {
+			setHeader(h, k, vs[0])
+		}
+		for _, o := range req.OmitHeaders {
+			deleteHeader(h, o)
+		}
+		if pace && strings.HasPrefix(path, "/iocm/app/batchtask/") {
+			if err := r.s.pacer.wait(ctx, h.Get("app_key")); err != nil {
+				return nil, sel, err
+			}
+		}
+		ex := r.s.client.do(ctx, req.Method, path, q, h, body)
+		exs = append(exs, ex)
+		if !retry || ex.Err != nil {
+			break
+		}
+		if code, ok := r.s.contract.ErrorCode(ex.RespBody); !ok || code != "1010005" {
+			break
+		}
+		r.s.client.invalidate(alias, tok)
+	}
+	return exs, sel, nil
+}
+
+// setHeader sets a header keeping the name's case (app_key is not canonical).
+func setHeader(h http.Header, k, v string) {
+	deleteHeader(h, k)
+	h[k] = []string{v}
+}
+
+func deleteHeader(h http.Header, k string) {
+	for name := range h {
+		if strings.EqualFold(name, k) {
+			delete(h, name)
+		}
+	}
+}
+
+// validate checks one exchange whatever the scenario expected, and traces tasks for the
+// invariants of later answers.
+func (r *scenarioRun) validate(ctx context.Context, ex *Exchange, sel bool) (string, batchcert.Violations) {
+	if ex.Err != nil {
+		return "", batchcert.Violations{{Source: "transport", Message: ex.Err.Error()}}
+	}
+	op := ""
+	if ex.request != nil {
+		op = r.s.contract.Operation(ex.request)
+	}
+	vs := r.s.contract.ValidateExchange(ctx, op, ex)
+	_, isErr := r.s.contract.ErrorCode(ex.RespBody)
+	if ex.Status != http.StatusOK || isErr {
+		return op, vs
+	}
+	switch op {
+	case "createBatchTask":
+		var created struct {
+			TaskID string `json:"taskID"`
+			TaskId string `json:"taskId"` //nolint:revive // the lenient reading (AMB.1)
+		}
+		if json.Unmarshal(ex.RespBody, &created) == nil {
+			id := created.TaskID
+			if id == "" {
+				id = created.TaskId
+			}
+			if id != "" {
+				r.mu.Lock()
+				r.tasks[id] = &taskTrace{sent: ex.ReqBody}
+				r.mu.Unlock()
+			}
+		}
+	case "queryBatchTask":
+		var got struct {
+			TaskID string `json:"taskId"`
+		}
+		if json.Unmarshal(ex.RespBody, &got) != nil || got.TaskID == "" {
+			break
+		}
+		r.mu.Lock()
+		tr := r.tasks[got.TaskID]
+		if tr == nil {
+			tr = &taskTrace{}
+			r.tasks[got.TaskID] = tr
+		}
+		obs := TaskObservation{Raw: ex.RespBody, Prev: tr.prev, Sent: tr.sent, SelectTags: sel}
+		tr.prev = ex.RespBody
+		r.mu.Unlock()
+		vs = append(vs, r.s.contract.Task(obs)...)
+	}
+	return op, vs
+}
+
+// validation records the check that every exchange of a step met the contract.
+func (r *scenarioRun) validation(ctx context.Context, st Step, exs []*Exchange, sel bool, d time.Duration) {
+	var all batchcert.Violations
+	var failed *Exchange
+	reqs := map[string]bool{}
+	hard := false
+	for _, ex := range exs {
+		op, vs := r.validate(ctx, ex, sel)
+		for _, id := range r.s.responseRequirements(op, ex) {
+			reqs[id] = true
+		}
+		if len(vs) > 0 {
+			all = append(all, vs...)
+			if failed == nil {
+				failed = ex
+			}
+		}
+		if ex.Err != nil && ex.Status == 0 && !isHostile(ex.Err) {
+			hard = true
+		}
+	}
+	for _, v := range all {
+		if v.Requirement != "" {
+			reqs[v.Requirement] = true
+		}
+	}
+	c := batchcert.Check{ID: r.id(st, "contract"), Requirements: sortedKeys(reqs), Outcome: batchcert.Pass, Duration: d}
+	switch {
+	case hard:
+		c.Outcome, c.Message = batchcert.Errored, all.Error()
+	case len(all) > 0:
+		c.Outcome = batchcert.Fail
+		c.Message = fmt.Sprintf("%d contract violation(s) in %d exchange(s)", len(all), len(exs))
+		c.Violations = limitViolations(all)
+	}
+	if failed != nil {
+		c.Evidence = []batchcert.Evidence{r.s.redact.evidence(failed)}
+	}
+	if len(c.Requirements) == 0 {
+		c.Requirements = []string{"RULE.error-body"}
+	}
+	r.add(c)
+}
+
+// isHostile tells a target's misbehaviour (too slow, too big) from the harness failing to reach it.
+func isHostile(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrBodyTooLarge)
+}
+
+func limitViolations(vs batchcert.Violations) []batchcert.Violation {
+	const max = 50
+	if len(vs) > max {
+		return append(append([]batchcert.Violation{}, vs[:max]...), batchcert.Violation{
+			Source: "runner", Message: fmt.Sprintf("%d more violations left out", len(vs)-max)})
+	}
+	return vs
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// expectations judges every expectation of a step on its last exchange.
+func (r *scenarioRun) expectations(st Step, ex *Exchange, sel bool) {
+	var doc any
+	docOK := ex.Err == nil && json.Unmarshal(r.view(ex), &doc) == nil
+	for i, e := range st.Expect {
+		c := batchcert.Check{ID: r.id(st, expectID(e, i)), Requirements: e.Requirements, Outcome: batchcert.Pass}
+		problems := r.judge(e, ex, doc, docOK, sel)
+		if len(problems) > 0 {
+			c.Outcome = batchcert.Fail
+			c.Message = strings.Join(problems, "; ")
+			c.Evidence = []batchcert.Evidence{r.s.redact.evidence(ex)}
+		}
+		r.add(c)
+	}
+}
+
+func (r *scenarioRun) judge(e Expect, ex *Exchange, doc any, docOK, sel bool) []string {
+	if ex.Err != nil {
+		return []string{"no usable response: " + ex.Err.Error()}
+	}
+	var p []string
+	code, isErr := r.s.contract.ErrorCode(ex.RespBody)
+	if e.Status != 0 && ex.Status != e.Status {
+		p = append(p, fmt.Sprintf("status %d, expected %d", ex.Status, e.Status))
+	}
+	if e.ErrorCode != "" && (!isErr || code != e.ErrorCode) {
+		if isErr {
+			p = append(p, fmt.Sprintf("error code %s, expected %s", code, e.ErrorCode))
+		} else {
+			p = append(p, "no error code, expected "+e.ErrorCode)
+		}
+	}
+	if e.Success && isErr {
+		p = append(p, "error code "+code+", expected success")
+	}
+	if e.Schema != "" {
+		if vs := r.s.contract.Schema(e.Schema, ex.RespBody); len(vs) > 0 {
+			p = append(p, "schema "+e.Schema+": "+vs.Error())
+		}
+	}
+	if len(e.Invariants) > 0 {
+		r.mu.Lock()
+		var obs TaskObservation
+		if m, ok := doc.(map[string]any); ok {
+			if id, _ := m["taskId"].(string); id != "" && r.tasks[id] != nil {
+				obs.Sent = r.tasks[id].sent
+			}
+		}
+		r.mu.Unlock()
+		obs.Raw, obs.SelectTags = ex.RespBody, sel
+		want := map[string]bool{}
+		for _, n := range e.Invariants {
+			want[n] = true
+		}
+		for _, v := range r.s.contract.Task(obs) {
+			if want[v.Requirement] {
+				p = append(p, v.String())
+			}
+		}
+	}
+	if len(e.Fields)+len(e.Absent)+len(e.Differs) > 0 && !docOK {
+		return append(p, "body is not JSON")
+	}
+	for _, ptr := range sortedAnyKeys(e.Fields) {
+		want, err := renderValue(e.Fields[ptr], r.vars, r.funcs)
+		if err != nil {
+			p = append(p, err.Error())
+			continue
+		}
+		got, ok := pointer(doc, ptr)
+		switch {
+		case !ok:
+			p = append(p, ptr+" is missing")
+		case !sameJSON(got, want):
+			p = append(p, fmt.Sprintf("%s is %s, expected %s", ptr, short(got), short(want)))
+		}
+	}
+	for _, ptr := range e.Absent {
+		if _, ok := pointer(doc, ptr); ok {
+			p = append(p, ptr+" is present, expected absent")
+		}
+	}
+	for ptr, s := range e.Differs {
+		not, err := render(s, r.vars, r.funcs)
+		if err != nil {
+			p = append(p, err.Error())
+			continue
+		}
+		if got, ok := pointer(doc, ptr); ok && sameJSON(got, not) {
+			p = append(p, fmt.Sprintf("%s is %s, expected something else", ptr, short(got)))
+		}
+	}
+	return p
+}
+
+func sortedAnyKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func short(v any) string {
+	b, _ := json.Marshal(v)
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
+	}
+	return string(b)
+}
+
+// capture stores values of the last answer in variables.
+func (r *scenarioRun) capture(st Step, ex *Exchange) {
+	if len(st.Capture) == 0 {
+		return
+	}
+	var doc any
+	_ = json.Unmarshal(r.view(ex), &doc)
+	for name, ptr := range st.Capture {
+		if h, ok := strings.CutPrefix(ptr, "header:"); ok && ex.RespHeader != nil {
+			r.vars[name] = ex.RespHeader.Get(h)
+			continue
+		}
+		v, ok := pointer(doc, ptr)
+		if !ok {
+			c := batchcert.Check{ID: r.id(st, "capture-"+name), Requirements: untilRequirements(st), Outcome: batchcert.Fail,
+				Message:  fmt.Sprintf("capture %s: %s not in the answer", name, ptr),
+				Evidence: []batchcert.Evidence{r.s.redact.evidence(ex)}}
+			r.add(c)
+			continue
+		}
+		r.vars[name] = v
+	}
+}
+
+// view is an answer's body as the profile reads it (doc-strict shape).
+func (r *scenarioRun) view(ex *Exchange) []byte {
+	if ex.request == nil {
+		return ex.RespBody
+	}
+	return r.s.contract.Normalize(r.s.contract.Operation(ex.request), ex.Status, ex.RespBody)
+}
+
+func (r *scenarioRun) errorCheck(id string, ex *Exchange, err error) {
+	c := batchcert.Check{ID: r.sc.Name + "/" + strings.TrimPrefix(id, r.sc.Name+"/"), Requirements: []string{"RULE.error-body"},
+		Outcome: batchcert.Errored, Message: err.Error()}
+	if ex != nil {
+		c.Outcome = batchcert.Fail
+		c.Evidence = []batchcert.Evidence{r.s.redact.evidence(ex)}
+	}
+	r.add(c)
+}
+
+// failExpectations gives every expectation of a step the same verdict.
+func (r *scenarioRun) failExpectations(st Step, es []Expect, o batchcert.Outcome, msg string, ex *Exchange) {
+	if len(es) == 0 {
+		r.add(batchcert.Check{ID: r.id(st, "step"), Requirements: []string{"RULE.error-body"}, Outcome: o, Message: msg})
+	}
+	for i, e := range es {
+		c := batchcert.Check{ID: r.id(st, expectID(e, i)), Requirements: e.Requirements, Outcome: o, Message: msg}
+		if ex != nil {
+			c.Evidence = []batchcert.Evidence{r.s.redact.evidence(ex)}
+		}
+		r.add(c)
+	}
+}
+
+func (r *scenarioRun) add(c batchcert.Check) {
+	c.Scenario, c.File = r.sc.Name, r.sc.File
+	r.checks = append(r.checks, c)
+}

@@ -1,0 +1,205 @@
+package scenarios
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/batchcert/batchcert"
+)
+
+// poll repeats a request until its condition holds. On a target with a controllable clock an
+// attempt advances the clock instead of waiting, and the deadline is counted in that clock.
+func (r *scenarioRun) poll(ctx context.Context, st Step) {
+	p := st.Poll
+	deadline, _ := time.ParseDuration(p.Deadline)
+	interval, _ := time.ParseDuration(p.Interval)
+	if interval <= 0 {
+		interval = time.Second
+	}
+	start := r.s.now()
+	var exs []*Exchange
+	var last *Exchange
+	var sel, met bool
+	var elapsed time.Duration
+	for attempt := 0; ; attempt++ {
+		if p.MaxAttempts > 0 && attempt >= p.MaxAttempts {
+			break
+		}
+		got, s, err := r.send(ctx, p.Request, r.vars)
+		if err != nil {
+			r.failExpectations(st, st.Expect, batchcert.Errored, err.Error(), nil)
+			return
+		}
+		exs = append(exs, got...)
+		last, sel = got[len(got)-1], s
+		if last.Err != nil {
+			break
+		}
+		if met = r.holds(p.Until, last); met {
+			break
+		}
+		if p.Advance > 0 && r.s.control != nil {
+			elapsed += time.Duration(p.Advance) * time.Second
+			if elapsed > deadline {
+				break
+			}
+			if err := r.s.control.do(ctx, &ControlStep{Advance: p.Advance}); err != nil {
+				r.failExpectations(st, st.Expect, batchcert.Errored, err.Error(), nil)
+				return
+			}
+			continue
+		}
+		if r.s.now().Sub(start)+interval > deadline {
+			break
+		}
+		if err := r.s.sleep(ctx, interval); err != nil {
+			return
+		}
+	}
+	r.validation(ctx, st, exs, sel, r.s.now().Sub(start))
+	if !met {
+		c := batchcert.Check{ID: r.id(st, "until"), Requirements: untilRequirements(st), Outcome: batchcert.Fail,
+			Message: fmt.Sprintf("condition not met after %d attempt(s) within %s", len(exs), p.Deadline)}
+		if last != nil {
+			c.Evidence = []batchcert.Evidence{r.s.redact.evidence(last)}
+		}
+		r.add(c)
+	}
+	r.expectations(st, last, sel)
+	r.capture(st, last)
+}
+
+// untilRequirements are the requirements a poll's wait proves: those of its expectations.
+func untilRequirements(st Step) []string {
+	seen := map[string]bool{}
+	for _, e := range st.Expect {
+		for _, id := range e.Requirements {
+			seen[id] = true
+		}
+	}
+	if len(seen) == 0 {
+		seen["INV.status-moves"] = true
+	}
+	return sortedKeys(seen)
+}
+
+func (r *scenarioRun) holds(c Condition, ex *Exchange) bool {
+	if c.Status != 0 && ex.Status != c.Status {
+		return false
+	}
+	if len(c.Fields) == 0 {
+		return true
+	}
+	var doc any
+	if json.Unmarshal(r.view(ex), &doc) != nil {
+		return false
+	}
+	for ptr, want := range c.Fields {
+		w, err := renderValue(want, r.vars, r.funcs)
+		if err != nil {
+			return false
+		}
+		got, ok := pointer(doc, ptr)
+		if !ok || !sameJSON(got, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// concurrent sends Count copies of a request at once; each copy sees the variable i (0-based).
+func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
+	c := st.Concurrent
+	start := time.Now()
+	results := make([][]*Exchange, c.Count)
+	errs := make([]error, c.Count)
+	var wg sync.WaitGroup
+	for i := 0; i < c.Count; i++ {
+		v := vars{}
+		for k, x := range r.vars {
+			v[k] = x
+		}
+		v["i"] = i
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], _, errs[i] = r.sendPaced(ctx, c.Request, v, false)
+		}()
+	}
+	wg.Wait()
+	var exs []*Exchange
+	for i, e := range errs {
+		if e != nil {
+			r.add(batchcert.Check{ID: r.id(st, "send"), Requirements: []string{"RULE.error-body"},
+				Outcome: batchcert.Errored, Message: fmt.Sprintf("copy %d: %v", i, e)})
+			return
+		}
+		exs = append(exs, results[i][len(results[i])-1])
+	}
+	r.validation(ctx, st, exs, false, time.Since(start))
+	counts := map[string]int{}
+	for _, ex := range exs {
+		counts[r.outcomeKey(ex)]++
+	}
+	for i, t := range c.Expect {
+		name := t.Name
+		if name == "" {
+			name = fmt.Sprintf("tally-%d", i+1)
+		}
+		chk := batchcert.Check{ID: r.id(st, name), Requirements: t.Requirements, Outcome: batchcert.Pass}
+		code := t.ErrorCode
+		if code == "" {
+			code = "none"
+		}
+		n := counts[fmt.Sprintf("%d/%s", t.Status, code)]
+		lo, hi := 0, c.Count
+		var err error
+		if t.Min != "" {
+			if lo, err = renderInt(t.Min, r.vars, r.funcs); err != nil {
+				chk.Outcome, chk.Message = batchcert.Errored, err.Error()
+			}
+		}
+		if t.Max != "" && err == nil {
+			if hi, err = renderInt(t.Max, r.vars, r.funcs); err != nil {
+				chk.Outcome, chk.Message = batchcert.Errored, err.Error()
+			}
+		}
+		if err == nil && (n < lo || n > hi) {
+			chk.Outcome = batchcert.Fail
+			chk.Message = fmt.Sprintf("%d of %d answers were %d/%s, expected %d..%d (all: %s)", n, c.Count, t.Status, code, lo, hi, tallyText(counts))
+			chk.Evidence = []batchcert.Evidence{r.s.redact.evidence(exs[len(exs)-1])}
+		}
+		r.add(chk)
+	}
+}
+
+// outcomeKey is "status/code" of an answer, code "none" for a body without an error code.
+func (r *scenarioRun) outcomeKey(ex *Exchange) string {
+	if ex.Err != nil {
+		return "0/error"
+	}
+	code, ok := r.s.contract.ErrorCode(ex.RespBody)
+	if !ok {
+		code = "none"
+	}
+	return fmt.Sprintf("%d/%s", ex.Status, code)
+}
+
+func tallyText(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	var b strings.Builder
+	for i, k := range sortStrings(keys) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s×%d", k, m[k])
+	}
+	return b.String()
+}

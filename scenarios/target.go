@@ -1,0 +1,206 @@
+package scenarios
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/xeipuuv/gojsonschema"
+)
+
+//go:embed target.schema.json
+var targetSchemaJSON []byte
+
+//go:embed targets/reference.yaml
+var referenceTargetYAML []byte
+
+var targetSchema = sync.OnceValue(func() *gojsonschema.Schema { return mustSchema("target.schema.json", targetSchemaJSON) })
+
+// Target is a target profile: where a platform is, which applications and fixtures the suite
+// may use, its limits and how the docs' contradictions are read. It never holds a secret: an
+// app's Secret is a "${NAME}" reference resolved at run time.
+type Target struct {
+	Name          string         `yaml:"name"`
+	BaseURL       string         `yaml:"baseURL"`
+	Transport     string         `yaml:"transport"`
+	TLS           TLS            `yaml:"tls"`
+	Apps          Apps           `yaml:"apps"`
+	Fixtures      Fixtures       `yaml:"fixtures"`
+	Limits        Limits         `yaml:"limits"`
+	Profile       string         `yaml:"profile"`
+	KnownFailures []KnownFailure `yaml:"knownFailures"`
+	Control       *Control       `yaml:"control"`
+	// File is where the profile was loaded from (set by LoadTarget).
+	File string `yaml:"-"`
+}
+
+// TLS is how to reach an HTTPS target.
+type TLS struct {
+	CAFile   string `yaml:"caFile"`
+	CertFile string `yaml:"certFile"`
+	KeyFile  string `yaml:"keyFile"`
+	Insecure bool   `yaml:"insecure"`
+}
+
+// App is one application's credentials: its id and a "${NAME}" reference to its secret.
+type App struct {
+	AppID  string `yaml:"appId"`
+	Secret string `yaml:"secret"`
+}
+
+// Apps are the applications the suite uses, by role.
+type Apps struct {
+	// Primary is the application most scenarios act as; it may act for Secondary.
+	Primary *App `yaml:"primary"`
+	// Secondary is an application Primary is authorized for.
+	Secondary *App `yaml:"secondary"`
+	// Unauthorized is an application Primary may not act for (100217).
+	Unauthorized *App `yaml:"unauthorized"`
+	// NoRights is an application without rights to batch tasks (100028).
+	NoRights *App `yaml:"norights"`
+	// Frozen is a frozen application (login 100247).
+	Frozen *App `yaml:"frozen"`
+}
+
+// Group is a device group fixture.
+type Group struct {
+	Name string `yaml:"name"`
+	ID   string `yaml:"id"`
+	Size int    `yaml:"size"`
+}
+
+// Tag is a (tagName, tagValue) pair.
+type Tag struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+}
+
+// Fixtures are the platform's resources the suite may use.
+type Fixtures struct {
+	DeviceIDs      []string `yaml:"deviceIds"`
+	FailDevice     string   `yaml:"failDevice"`
+	NoAnswerDevice string   `yaml:"noanswerDevice"`
+	OfflineDevice  string   `yaml:"offlineDevice"`
+	DeviceType     string   `yaml:"deviceType"`
+	ManufacturerID string   `yaml:"manufacturerId"`
+	Model          string   `yaml:"model"`
+	Location       string   `yaml:"location"`
+	ServiceID      string   `yaml:"serviceId"`
+	Method         string   `yaml:"method"`
+	TagName        string   `yaml:"tagName"`
+	BoundTag       *Tag     `yaml:"boundTag"`
+	Groups         struct {
+		Small *Group `yaml:"small"` // a 3-device group with mixed outcomes
+		Large *Group `yaml:"large"` // a 7-device group with mixed outcomes
+	} `yaml:"groups"`
+}
+
+// Limits are the target's declared limits.
+type Limits struct {
+	Throttle struct {
+		Limit  int    `yaml:"limit"`
+		Window string `yaml:"window"`
+	} `yaml:"throttle"`
+	TaskLimit int `yaml:"taskLimit"`
+}
+
+// ThrottleWindow is the declared throttle window.
+func (l Limits) ThrottleWindow() time.Duration {
+	d, err := time.ParseDuration(l.Throttle.Window)
+	if err != nil {
+		return time.Minute
+	}
+	return d
+}
+
+// KnownFailure is a check the target is known to fail; it reports KNOWN-FAIL instead of FAIL.
+type KnownFailure struct {
+	Check  string `yaml:"check"` // a check id, or a regular expression matching check ids
+	Reason string `yaml:"reason"`
+}
+
+// Control is the reference platform's control API (clock, faults, reset).
+type Control struct {
+	URL string `yaml:"url"`
+}
+
+// LoadTarget reads and validates a target profile. Errors name the file and the field.
+func LoadTarget(path string) (*Target, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read target: %w", err)
+	}
+	t, err := ParseTarget(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// ParseTarget validates data against target.schema.json and decodes it; file names it in errors.
+func ParseTarget(file string, data []byte) (*Target, error) {
+	var t Target
+	if err := validateYAML(file, data, targetSchema(), &t); err != nil {
+		return nil, err
+	}
+	if _, err := time.ParseDuration(t.Limits.Throttle.Window); err != nil {
+		return nil, &FileError{File: file, Field: "limits.throttle.window", Err: err}
+	}
+	for i, k := range t.KnownFailures {
+		if _, err := regexp.Compile("^(?:" + k.Check + ")$"); err != nil {
+			return nil, &FileError{File: file, Field: fmt.Sprintf("knownFailures.%d.check", i), Err: err}
+		}
+	}
+	t.File = file
+	return &t, nil
+}
+
+// ReferenceTarget returns the embedded profile of the reference platform. Its BaseURL and
+// Control URL are empty: the caller sets them to where it started the platform.
+func ReferenceTarget() *Target {
+	t, err := ParseTarget("targets/reference.yaml", referenceTargetYAML)
+	if err != nil {
+		panic(fmt.Sprintf("embedded reference target: %v", err))
+	}
+	return t
+}
+
+// apps returns the configured applications by alias.
+func (t *Target) apps() map[string]*App {
+	m := map[string]*App{}
+	for alias, a := range map[string]*App{
+		"primary": t.Apps.Primary, "secondary": t.Apps.Secondary, "unauthorized": t.Apps.Unauthorized,
+		"norights": t.Apps.NoRights, "frozen": t.Apps.Frozen,
+	} {
+		if a != nil {
+			m[alias] = a
+		}
+	}
+	return m
+}
+
+var secretRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+// secretName returns the environment name an app's secret refers to.
+func secretName(a *App) string {
+	if m := secretRef.FindStringSubmatch(a.Secret); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// knownFailure returns the reason a check is a known failure of the target, if it is.
+func (t *Target) knownFailure(checkID string) (string, bool) {
+	for _, k := range t.KnownFailures {
+		if k.Check == checkID {
+			return k.Reason, true
+		}
+		if re, err := regexp.Compile("^(?:" + k.Check + ")$"); err == nil && re.MatchString(checkID) {
+			return k.Reason, true
+		}
+	}
+	return "", false
+}
