@@ -1,0 +1,379 @@
+package loadtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/batchcert/batchcert"
+)
+
+// Capacity defaults.
+const (
+	DefaultStepDuration  = 10 * time.Second
+	DefaultSLOp99        = 500 * time.Millisecond
+	DefaultMaxErrorRate  = 0.01
+	DefaultValidateEvery = 100
+	// MinAchievedRatio is the share of the paced rate a step must send to count as sustained.
+	MinAchievedRatio = 0.95
+	// IntendedHeader is added to every result written to the results file: the request's
+	// intended send time (Unix nanoseconds), by the pacer's schedule. vegeta tools ignore it;
+	// Merge reads it to measure latency from the intended time.
+	IntendedHeader = "X-Batchcert-Intended"
+	// attackPrefix names each step's vegeta attack "capacity@RATE".
+	attackPrefix = "capacity@"
+	// histMax is the longest latency the histograms hold (longer ones are clamped to it).
+	histMax = int64(5 * time.Minute / time.Microsecond)
+)
+
+// Validator checks one response of the load (the lead plugs in the OpenAPI and contract
+// validation). It returns the violations, none for a valid response.
+type Validator func(status int, body []byte) []batchcert.Violation
+
+// CapacityConfig configures SearchCapacity.
+type CapacityConfig struct {
+	// App is the Target.Apps alias the load runs as.
+	App string
+	// Operation is the operation loaded; only "query" is supported.
+	Operation string
+	// TaskID is the task queried; "" creates one first.
+	TaskID string
+	// Rates are the steps' rates in requests per second, tried in order (see LinearRates).
+	Rates []float64
+	// StepDuration is each step's length.
+	StepDuration time.Duration
+	// MaxRequests bounds the whole search; zero means the sum of rate × StepDuration.
+	MaxRequests int
+	// SLOp99 and MaxErrorRate decide whether a step was sustained.
+	SLOp99       time.Duration
+	MaxErrorRate float64
+	// ValidateEvery validates one response in N with Validate (nil: no validation).
+	ValidateEvery int
+	Validate      Validator
+	// Results receives every result, gob-encoded by vegeta's encoder (nil: not kept).
+	Results io.Writer
+	// DeclaredThrottle is the declared throttle in requests per second (limit / window); a
+	// rate above it needs AllowOverThrottle. Zero: no throttle declared.
+	DeclaredThrottle  float64
+	AllowOverThrottle bool
+	// Timeout bounds one request (vegeta.DefaultTimeout when zero).
+	Timeout time.Duration
+	// Workers is vegeta's initial worker count (vegeta.DefaultWorkers when zero).
+	Workers uint64
+	// MaxWorkers caps vegeta's workers (unbounded when zero, vegeta's open model). A cap makes
+	// the attack closed-model: requests wait for a worker, which the intended-time latency
+	// shows and vegeta's own latency hides.
+	MaxWorkers uint64
+	// Progress receives a line per second and per step (nil: none).
+	Progress io.Writer
+}
+
+func (c CapacityConfig) withDefaults() CapacityConfig {
+	if c.App == "" {
+		c.App = "primary"
+	}
+	if c.Operation == "" {
+		c.Operation = "query"
+	}
+	if c.StepDuration <= 0 {
+		c.StepDuration = DefaultStepDuration
+	}
+	if c.SLOp99 <= 0 {
+		c.SLOp99 = DefaultSLOp99
+	}
+	if c.MaxErrorRate <= 0 {
+		c.MaxErrorRate = DefaultMaxErrorRate
+	}
+	if c.ValidateEvery <= 0 {
+		c.ValidateEvery = DefaultValidateEvery
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = vegeta.DefaultTimeout
+	}
+	if c.Workers == 0 {
+		c.Workers = vegeta.DefaultWorkers
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+	if c.MaxRequests <= 0 {
+		for _, r := range c.Rates {
+			c.MaxRequests += stepRequests(r, c.StepDuration)
+		}
+	}
+	return c
+}
+
+func stepRequests(rate float64, d time.Duration) int {
+	return int(math.Ceil(rate * d.Seconds()))
+}
+
+// LinearRates returns n rates from start, step apart: a linear ramp of steps.
+func LinearRates(start, step float64, n int) []float64 {
+	rs := make([]float64, n)
+	for i := range rs {
+		rs[i] = start + float64(i)*step
+	}
+	return rs
+}
+
+// DescribeCapacity returns the search's plan, or ErrOverThrottle (a usage error) when a rate
+// exceeds the declared throttle without AllowOverThrottle.
+func DescribeCapacity(cfg CapacityConfig) (Plan, error) {
+	c := cfg.withDefaults()
+	if len(c.Rates) == 0 {
+		return Plan{}, batchcert.Usagef("capacity search: no rates")
+	}
+	if c.Operation != "query" {
+		return Plan{}, batchcert.Usagef("capacity search: operation %q: only query is supported", c.Operation)
+	}
+	top := 0.0
+	for _, r := range c.Rates {
+		if r <= 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+			return Plan{}, batchcert.Usagef("capacity search: rate %v: must be positive", r)
+		}
+		top = max(top, r)
+	}
+	if c.DeclaredThrottle > 0 && top > c.DeclaredThrottle && !c.AllowOverThrottle {
+		return Plan{}, &batchcert.ExitError{Code: batchcert.ExitUsage, Err: fmt.Errorf(
+			"capacity search: %w: %.6g req/s > %.6g req/s; set AllowOverThrottle to measure past it", ErrOverThrottle, top, c.DeclaredThrottle)}
+	}
+	steps := make([]string, 0, len(c.Rates)+1)
+	for _, r := range c.Rates {
+		steps = append(steps, fmt.Sprintf("%s at %.6g req/s for %s (at most %d requests)", c.Operation, r, c.StepDuration, stepRequests(r, c.StepDuration)))
+	}
+	steps = append(steps, fmt.Sprintf("stop at the first step with p99 > %s (from the intended send time), errors > %.2g %%, or under %.0f %% of its rate",
+		c.SLOp99, 100*c.MaxErrorRate, 100*MinAchievedRatio))
+	return Plan{
+		Probe:       "capacity",
+		MaxRate:     top,
+		MaxDuration: time.Duration(len(c.Rates)) * (c.StepDuration + c.Timeout),
+		MaxRequests: c.MaxRequests,
+		Steps:       steps,
+	}, nil
+}
+
+// intendedPacer paces a step at a constant rate, stops after max hits, and knows each hit's
+// intended send time: hit n is due at began + n/rate whatever the attacker managed, so
+// latency measured from it includes the time a request waited to be sent (coordinated
+// omission).
+type intendedPacer struct {
+	rate float64
+	max  uint64
+
+	once  sync.Once
+	began time.Time
+}
+
+var _ vegeta.Pacer = (*intendedPacer)(nil)
+
+// Pace implements vegeta.Pacer.
+func (p *intendedPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	p.once.Do(func() { p.began = time.Now().Add(-elapsed) })
+	if hits >= p.max {
+		return 0, true
+	}
+	return p.offset(hits) - elapsed, false
+}
+
+// Rate implements vegeta.Pacer.
+func (p *intendedPacer) Rate(time.Duration) float64 { return p.rate }
+
+func (p *intendedPacer) offset(n uint64) time.Duration {
+	return time.Duration(float64(n) / p.rate * float64(time.Second))
+}
+
+// intended is when hit seq was due. vegeta numbers hits in the order workers take them, which
+// is the pacer's order up to a swap between two workers: an error of one interval at most.
+func (p *intendedPacer) intended(seq uint64) time.Time { return p.began.Add(p.offset(seq)) }
+
+// stepStats accumulates one step's results in constant memory.
+type stepStats struct {
+	rate       float64
+	metrics    vegeta.Metrics
+	hist       *hdrhistogram.Histogram
+	errors     int
+	violations []batchcert.Violation
+	nViolation int
+}
+
+func newStepStats(rate float64) *stepStats {
+	return &stepStats{rate: rate, hist: hdrhistogram.New(1, histMax, 3)}
+}
+
+func (s *stepStats) add(r *vegeta.Result, intended time.Time) {
+	s.metrics.Add(r)
+	lat := r.End().Sub(intended)
+	if lat < r.Latency {
+		lat = r.Latency
+	}
+	_ = s.hist.RecordValue(min(max(int64(lat/time.Microsecond), 1), histMax))
+	if r.Error != "" || r.Code < 200 || r.Code >= 300 {
+		s.errors++
+	}
+}
+
+func (s *stepStats) step(cfg CapacityConfig) batchcert.CapacityStep {
+	s.metrics.Close()
+	n := int(s.metrics.Requests)
+	st := batchcert.CapacityStep{Rate: s.rate, Achieved: s.metrics.Rate, Requests: n}
+	if n == 0 {
+		return st
+	}
+	q := func(p float64) time.Duration { return time.Duration(s.hist.ValueAtQuantile(p)) * time.Microsecond }
+	st.ErrorRate = float64(s.errors) / float64(n)
+	st.P50, st.P90, st.P99, st.Max = q(50), q(90), q(99), time.Duration(s.hist.Max())*time.Microsecond
+	st.OK = st.P99 <= cfg.SLOp99 && st.ErrorRate <= cfg.MaxErrorRate &&
+		st.Achieved >= MinAchievedRatio*s.rate && s.nViolation == 0
+	return st
+}
+
+// SearchCapacity runs the steps of cfg.Rates in order, open-model (vegeta paces the requests
+// whatever the target's latency), and stops at the first step not sustained. It returns one
+// step per attempted rate, the sustained rate, and up to 10 validation violations. A cancelled
+// context stops the attack at once; the steps measured so far come back with an ErrPartial
+// error.
+func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchcert.CapacityResult, []batchcert.Violation, error) {
+	cfg = cfg.withDefaults()
+	if _, err := DescribeCapacity(cfg); err != nil {
+		return nil, nil, err
+	}
+	s := NewSession(t)
+	if cfg.TaskID == "" {
+		id, err := createOne(ctx, s, cfg.App)
+		if err != nil {
+			return nil, nil, fmt.Errorf("capacity search: %w", err)
+		}
+		cfg.TaskID = id
+	}
+	req, err := s.QueryRequest(ctx, cfg.App, cfg.TaskID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("capacity search: %w", err)
+	}
+	tgt := vegeta.Target{Method: req.Method, URL: req.URL.String(), Header: req.Header}
+	var enc vegeta.Encoder
+	if cfg.Results != nil {
+		enc = vegeta.NewEncoder(cfg.Results)
+	}
+	res := &batchcert.CapacityResult{Operation: cfg.Operation, SLOp99: cfg.SLOp99, MaxErrorRate: cfg.MaxErrorRate}
+	var viols []batchcert.Violation
+	left := cfg.MaxRequests
+	for _, rate := range cfg.Rates {
+		n := min(stepRequests(rate, cfg.StepDuration), left)
+		if n <= 0 {
+			break
+		}
+		left -= n
+		st, err := runStep(ctx, t, cfg, tgt, rate, uint64(n), enc)
+		step := st.step(cfg)
+		viols = append(viols, st.violations...)
+		res.Steps = append(res.Steps, step)
+		fmt.Fprintf(cfg.Progress, "capacity: step %.6g req/s: achieved %.1f, %d requests, errors %.2f %%, p50 %s p99 %s max %s, sustained %v\n",
+			rate, step.Achieved, step.Requests, 100*step.ErrorRate, step.P50, step.P99, step.Max, step.OK)
+		if err != nil {
+			return res, viols[:min(len(viols), 10)], fmt.Errorf("capacity search: %w", partial(err))
+		}
+		if !step.OK {
+			break
+		}
+		res.Sustained = rate
+	}
+	return res, viols[:min(len(viols), 10)], nil
+}
+
+// runStep attacks at rate for StepDuration or n requests, whichever ends first.
+func runStep(ctx context.Context, t Target, cfg CapacityConfig, tgt vegeta.Target, rate float64, n uint64, enc vegeta.Encoder) (*stepStats, error) {
+	opts := []func(*vegeta.Attacker){vegeta.Timeout(cfg.Timeout), vegeta.Workers(cfg.Workers), vegeta.KeepAlive(true)}
+	if cfg.MaxWorkers > 0 {
+		opts = append(opts, vegeta.MaxWorkers(cfg.MaxWorkers))
+	}
+	if c := loadClient(t.Client, cfg.Timeout); c != nil {
+		opts = append(opts, vegeta.Client(c))
+	}
+	atk := vegeta.NewAttacker(opts...)
+	pacer := &intendedPacer{rate: rate, max: n}
+	name := attackPrefix + strconv.FormatFloat(rate, 'g', -1, 64)
+	stop := context.AfterFunc(ctx, func() { atk.Stop() })
+	defer stop()
+
+	st := newStepStats(rate)
+	var encErr error
+	lastPrint := time.Now()
+	for r := range atk.Attack(vegeta.NewStaticTargeter(tgt), pacer, cfg.StepDuration, name) {
+		intended := pacer.intended(r.Seq)
+		st.add(r, intended)
+		if cfg.Validate != nil && r.Seq%uint64(cfg.ValidateEvery) == 0 && r.Error == "" {
+			if vs := cfg.Validate(int(r.Code), r.Body); len(vs) > 0 {
+				st.nViolation += len(vs)
+				if len(st.violations) < 10 {
+					st.violations = append(st.violations, vs...)
+				}
+			}
+		}
+		if enc != nil && encErr == nil {
+			if r.Headers == nil {
+				r.Headers = http.Header{}
+			}
+			r.Headers.Set(IntendedHeader, strconv.FormatInt(intended.UnixNano(), 10))
+			if encErr = enc.Encode(r); encErr != nil {
+				atk.Stop()
+			}
+		}
+		if now := time.Now(); now.Sub(lastPrint) >= time.Second {
+			lastPrint = now
+			fmt.Fprintf(cfg.Progress, "capacity: %.6g req/s: elapsed %s requests %d errors %d\n",
+				rate, now.Sub(pacer.began).Round(time.Second), st.metrics.Requests, st.errors)
+		}
+	}
+	switch {
+	case encErr != nil:
+		return st, fmt.Errorf("write results: %w", encErr)
+	case ctx.Err() != nil:
+		return st, ctx.Err()
+	}
+	return st, nil
+}
+
+// loadClient adapts the target's client for load: many idle connections per host, as vegeta's
+// own. Nil means vegeta's default client.
+func loadClient(c *http.Client, timeout time.Duration) *http.Client {
+	if c == nil {
+		return nil
+	}
+	cc := *c
+	cc.Timeout = timeout
+	if tr, ok := c.Transport.(*http.Transport); ok {
+		tr = tr.Clone()
+		tr.MaxIdleConnsPerHost = vegeta.DefaultConnections
+		cc.Transport = tr
+	}
+	return &cc
+}
+
+// createOne creates the task a capacity search queries.
+func createOne(ctx context.Context, s *Session, alias string) (string, error) {
+	app, err := s.App(alias)
+	if err != nil {
+		return "", err
+	}
+	resp, err := s.Create(ctx, alias, defaultRaceBody(app.AppID, 0, 0))
+	if err != nil {
+		return "", fmt.Errorf("create the queried task: %w", err)
+	}
+	var body struct {
+		TaskID string `json:"taskID"`
+	}
+	if resp.Code != "" || json.Unmarshal(resp.Body, &body) != nil || body.TaskID == "" {
+		return "", fmt.Errorf("create the queried task: status %d, code %q", resp.Status, resp.Code)
+	}
+	return body.TaskID, nil
+}

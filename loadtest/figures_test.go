@@ -1,0 +1,127 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/batchcert/batchcert/refplatform"
+)
+
+// Load figures (not run by default; they take real time and CPU):
+//
+//	go test -run TestFigures -figures -figures.rate 5000 -figures.duration 10s ./loadtest
+//	GOBIN=/tmp/vegbin go install github.com/tsenart/vegeta/v12@v12.13.0
+//	go test -run TestFigures -figures -figures.vegeta /tmp/vegbin/vegeta ./loadtest
+//	go test -run TestFigures -figures -figures.rate 10000 -figures.duration 100s ./loadtest  # 1,000,000 requests
+//
+// The reference platform runs in a child process (this test binary re-executed), so the CPU
+// and peak memory reported are the load generator's alone, comparable with the vegeta CLI's.
+var (
+	figures         = flag.Bool("figures", false, "run the load figures (achieved rate, CPU per request, peak memory)")
+	figuresRate     = flag.Float64("figures.rate", 5000, "rate of the figures run, req/s")
+	figuresDuration = flag.Duration("figures.duration", 10*time.Second, "duration of the figures run")
+	figuresVegeta   = flag.String("figures.vegeta", "", "path of a vegeta CLI binary to compare CPU with")
+)
+
+const serveEnv = "BATCHCERT_LOADTEST_SERVE_REFERENCE"
+
+// TestServeReference is the child process of TestFigures: a reference platform with a
+// throttle that never bites, until its standard input closes.
+func TestServeReference(t *testing.T) {
+	if os.Getenv(serveEnv) == "" {
+		t.Skip("child process of TestFigures only")
+	}
+	srv, err := refplatform.New(refplatform.WithThrottle(refplatform.ThrottleConfig{Limit: 1 << 30, Window: time.Second, Type: refplatform.ThrottleFixed}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	fmt.Printf("URL %s\n", srv.URL())
+	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+}
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func TestFigures(t *testing.T) {
+	if !*figures {
+		t.Skip("run with -figures")
+	}
+	child := exec.Command(os.Args[0], "-test.run", "^TestServeReference$")
+	child.Env = append(os.Environ(), serveEnv+"=1")
+	stdin, _ := child.StdinPipe()
+	out, _ := child.StdoutPipe()
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = stdin.Close(); _ = child.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "URL ") {
+		t.Fatalf("reference child: %q %v", line, err)
+	}
+	tgt := Target{BaseURL: strings.TrimSpace(strings.TrimPrefix(line, "URL ")), Apps: testApps}
+
+	resultsPath := filepath.Join(t.TempDir(), "results.gob")
+	f, err := os.Create(resultsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	taskID, err := createOne(context.Background(), NewSession(tgt), "primary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu0 := cpuNow()
+	res, _, err := SearchCapacity(context.Background(), tgt, CapacityConfig{TaskID: taskID,
+		Rates: []float64{*figuresRate}, StepDuration: *figuresDuration, SLOp99: time.Minute, MaxErrorRate: 1, Results: bw})
+	cpu := cpuNow() - cpu0
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = bw.Flush()
+	st := res.Steps[0]
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	t.Logf("batchcert: rate %.0f req/s for %s: achieved %.1f req/s (%.2f %% off), %d requests, errors %.3f %%, p50 %s p99 %s",
+		*figuresRate, *figuresDuration, st.Achieved, 100*(st.Achieved-*figuresRate) / *figuresRate, st.Requests, 100*st.ErrorRate, st.P50, st.P99)
+	t.Logf("batchcert: CPU %s, %.1f µs per request; peak RSS %d MiB", cpu, float64(cpu.Microseconds())/float64(st.Requests), ru.Maxrss/1024)
+
+	if *figuresVegeta == "" {
+		return
+	}
+	s := NewSession(tgt) // a new login: SearchCapacity's token is superseded now
+	req, err := s.QueryRequest(context.Background(), "primary", taskID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"attack", "-rate", fmt.Sprintf("%.0f", *figuresRate), "-duration", figuresDuration.String(),
+		"-output", filepath.Join(t.TempDir(), "vegeta.gob")}
+	for k, vs := range req.Header {
+		args = append(args, "-header", k+": "+vs[0])
+	}
+	veg := exec.Command(*figuresVegeta, args...)
+	veg.Stdin = strings.NewReader("GET " + req.URL.String() + "\n")
+	if out, err := veg.CombinedOutput(); err != nil {
+		t.Fatalf("vegeta: %v: %s", err, out)
+	}
+	vcpu := veg.ProcessState.UserTime() + veg.ProcessState.SystemTime()
+	vru := veg.ProcessState.SysUsage().(*syscall.Rusage)
+	n := *figuresRate * figuresDuration.Seconds()
+	t.Logf("vegeta CLI: CPU %s, %.1f µs per request (of %.0f planned); peak RSS %d MiB", vcpu, float64(vcpu.Microseconds())/n, n, vru.Maxrss/1024)
+}

@@ -1,0 +1,295 @@
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// API paths (docs/design.md, operations table).
+const (
+	PathLogin       = "/iocm/app/sec/v1.1.0/login"
+	PathTasks       = "/iocm/app/batchtask/v1.1.0/tasks"
+	PathControlBase = "/control"
+)
+
+// Error codes the probes recognise.
+const (
+	CodeThrottled = "1010009" // app throttle exceed (RULE.throttle)
+	CodeTaskLimit = "105001"  // the app already has 10 unfinished tasks (RULE.tasklimit)
+)
+
+// DefaultHTTPTimeout bounds one probe call when Target.Client is nil.
+const DefaultHTTPTimeout = 10 * time.Second
+
+// maxBody caps how much of a response body a probe reads: outside input is never trusted to
+// be small.
+const maxBody = 1 << 20
+
+// App is one application's credentials. The secret never appears in output.
+type App struct {
+	AppID  string
+	Secret string
+}
+
+// Target is the platform the probes call.
+type Target struct {
+	// BaseURL is the API's base, e.g. "http://127.0.0.1:8080".
+	BaseURL string
+	// Client makes the calls; nil means a client with DefaultHTTPTimeout.
+	Client *http.Client
+	// Apps maps an alias ("primary", "secondary") to an application's credentials.
+	Apps map[string]App
+	// Control is the reference platform's control URL, or "" for a real platform.
+	Control string
+}
+
+// Response is one answer of the platform, with its error code parsed when it has one.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	// Code is the body's error_code (a string, or a number read as its decimal text); "" when
+	// the body has none.
+	Code string
+	// Desc is the body's error_desc.
+	Desc string
+	// Sent is when the call was sent, by the probe's clock.
+	Sent time.Time
+}
+
+// Session logs in once per app and makes authenticated calls. It is safe for concurrent use.
+type Session struct {
+	t      Target
+	client *http.Client
+
+	loginMu sync.Mutex // one login at a time: a login supersedes the app's previous token
+	mu      sync.Mutex
+	tokens  map[string]string
+}
+
+// NewSession returns a session for t.
+func NewSession(t Target) *Session {
+	c := t.Client
+	if c == nil {
+		c = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	return &Session{t: t, client: c, tokens: map[string]string{}}
+}
+
+// App returns the credentials of alias, or an error naming the alias.
+func (s *Session) App(alias string) (App, error) {
+	a, ok := s.t.Apps[alias]
+	if !ok || a.AppID == "" {
+		return App{}, fmt.Errorf("no app %q in the target", alias)
+	}
+	return a, nil
+}
+
+// Token returns alias's access token, logging in on first use. Login is not throttled
+// (AMB.9), so it does not disturb a probe.
+func (s *Session) Token(ctx context.Context, alias string) (string, error) {
+	s.loginMu.Lock()
+	defer s.loginMu.Unlock()
+	s.mu.Lock()
+	tok, ok := s.tokens[alias]
+	s.mu.Unlock()
+	if ok {
+		return tok, nil
+	}
+	app, err := s.App(alias)
+	if err != nil {
+		return "", err
+	}
+	form := url.Values{"appId": {app.AppID}, "secret": {app.Secret}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.t.BaseURL+PathLogin, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", fmt.Errorf("login %s: %w", app.AppID, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := s.do(req)
+	if err != nil {
+		return "", fmt.Errorf("login %s: %w", app.AppID, err)
+	}
+	var body struct {
+		AccessToken string `json:"accessToken"`
+	}
+	if resp.Status != http.StatusOK || json.Unmarshal(resp.Body, &body) != nil || body.AccessToken == "" {
+		return "", fmt.Errorf("login %s: status %d, code %q: no accessToken", app.AppID, resp.Status, resp.Code)
+	}
+	s.mu.Lock()
+	s.tokens[alias] = body.AccessToken
+	s.mu.Unlock()
+	return body.AccessToken, nil
+}
+
+// Query calls queryBatchTask for taskID as alias.
+func (s *Session) Query(ctx context.Context, alias, taskID string) (Response, error) {
+	req, err := s.authed(ctx, alias, http.MethodGet, PathTasks+"/"+url.PathEscape(taskID), nil)
+	if err != nil {
+		return Response{}, err
+	}
+	return s.do(req)
+}
+
+// Create calls createBatchTask as alias with a JSON body.
+func (s *Session) Create(ctx context.Context, alias string, body []byte) (Response, error) {
+	req, err := s.authed(ctx, alias, http.MethodPost, PathTasks, body)
+	if err != nil {
+		return Response{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return s.do(req)
+}
+
+// QueryRequest builds an authenticated queryBatchTask request for load generation.
+func (s *Session) QueryRequest(ctx context.Context, alias, taskID string) (*http.Request, error) {
+	return s.authed(ctx, alias, http.MethodGet, PathTasks+"/"+url.PathEscape(taskID), nil)
+}
+
+func (s *Session) authed(ctx context.Context, alias, method, path string, body []byte) (*http.Request, error) {
+	app, err := s.App(alias)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.Token(ctx, alias)
+	if err != nil {
+		return nil, err
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.t.BaseURL+path, rd)
+	if err != nil {
+		return nil, fmt.Errorf("build %s %s: %w", method, path, err)
+	}
+	req.Header.Set("app_key", app.AppID)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return req, nil
+}
+
+func (s *Session) do(req *http.Request) (Response, error) {
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return Response{}, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return Response{}, fmt.Errorf("%s %s: read body: %w", req.Method, req.URL.Path, err)
+	}
+	r := Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	r.Code, r.Desc = ErrorCode(body)
+	return r, nil
+}
+
+// ErrorCode reads error_code and error_desc from a JSON error body. error_code may be a string
+// or a number; a body that is not a JSON object, or has no error_code, gives "".
+func ErrorCode(body []byte) (code, desc string) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return "", ""
+	}
+	raw, ok := m["error_code"]
+	if !ok {
+		return "", ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		code = s
+	} else {
+		var n json.Number
+		if json.Unmarshal(raw, &n) == nil {
+			code = n.String()
+		}
+	}
+	_ = json.Unmarshal(m["error_desc"], &desc)
+	return code, desc
+}
+
+// ThrottleViolation says what is wrong with a throttled answer (RULE.throttle, §1 and §2
+// rows 403/1010009), or "" when it is a well-formed 403 {"error_code":"1010009",...}.
+func ThrottleViolation(r Response) string {
+	var probs []string
+	if r.Status != http.StatusForbidden {
+		probs = append(probs, "status "+strconv.Itoa(r.Status)+", want 403")
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(r.Body, &m) != nil {
+		probs = append(probs, "body is not a JSON object")
+	} else {
+		var code string
+		if json.Unmarshal(m["error_code"], &code) != nil || code != CodeThrottled {
+			probs = append(probs, `error_code is not the string "1010009"`)
+		}
+		var desc string
+		if json.Unmarshal(m["error_desc"], &desc) != nil || desc == "" {
+			probs = append(probs, "error_desc missing")
+		}
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		probs = append(probs, "Content-Type "+strconv.Quote(ct)+", want application/json")
+	}
+	return strings.Join(probs, "; ")
+}
+
+// errNoControl is returned by control calls on a target without a control URL.
+var errNoControl = errors.New("the target has no control URL")
+
+// ControlReset asks the reference platform to drop its state (tasks, tokens, throttle
+// counters); the session forgets its tokens too and logs in again on next use.
+func (s *Session) ControlReset(ctx context.Context) error {
+	if err := s.control(ctx, "/reset", nil); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	clear(s.tokens)
+	s.mu.Unlock()
+	return nil
+}
+
+// ControlAdvance moves the reference platform's clock forward by d (whole seconds are sent
+// when d is a whole number of seconds, fractional seconds otherwise).
+func (s *Session) ControlAdvance(ctx context.Context, d time.Duration) error {
+	body, err := json.Marshal(map[string]float64{"seconds": d.Seconds()})
+	if err != nil {
+		return fmt.Errorf("control advance: %w", err)
+	}
+	return s.control(ctx, "/advance", body)
+}
+
+func (s *Session) control(ctx context.Context, path string, body []byte) error {
+	if s.t.Control == "" {
+		return errNoControl
+	}
+	if body == nil {
+		body = []byte("{}")
+	}
+	base := strings.TrimSuffix(s.t.Control, "/")
+	if !strings.HasSuffix(base, PathControlBase) {
+		base += PathControlBase
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("control %s: %w", path, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.do(req)
+	if err != nil {
+		return fmt.Errorf("control %s: %w", path, err)
+	}
+	if resp.Status/100 != 2 {
+		return fmt.Errorf("control %s: status %d", path, resp.Status)
+	}
+	return nil
+}

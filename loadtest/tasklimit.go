@@ -1,0 +1,315 @@
+package loadtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/batchcert/batchcert"
+)
+
+// Task-limit defaults (AMB.10: 10 unfinished tasks per app; the 11th answers 200/105001).
+const (
+	DefaultTaskLimit       = 10
+	DefaultRaceConcurrency = 50
+	DefaultRaceRuns        = 3
+	// DefaultRaceDevice is the reference world's device that never answers, so a race's tasks
+	// stay Running until their timeout.
+	DefaultRaceDevice = "dev-sep-5"
+)
+
+// TaskLimitConfig configures RaceTaskLimit. Zero values take the defaults above.
+type TaskLimitConfig struct {
+	// App is the Target.Apps alias that creates the tasks.
+	App string
+	// Limit is the declared number of unfinished tasks per app.
+	Limit int
+	// Concurrency is how many creates are fired at once.
+	Concurrency int
+	// Runs is how many races are run; each starts with no unfinished task.
+	Runs int
+	// Body builds the create body of the i-th create of a run; the task's timeout must be
+	// 10+i minutes (the default slot-return phase finishes the shortest one). Nil: a
+	// DeviceList task on DefaultRaceDevice.
+	Body func(appID string, run, i int) []byte
+	// Reset empties the app's unfinished tasks before each run. Nil: the control API's reset
+	// when the target has one; otherwise Runs must be 1 and the app must have none.
+	Reset func(ctx context.Context) error
+	// Finish makes exactly the task with the shortest timeout finish. Nil: the control API's
+	// advance past that timeout; without a control URL the slot-return phase is skipped.
+	Finish func(ctx context.Context, shortest time.Duration) error
+	// Progress receives one line per run (nil: none).
+	Progress io.Writer
+}
+
+func (c TaskLimitConfig) withDefaults(s *Session, t Target) (TaskLimitConfig, error) {
+	if c.App == "" {
+		c.App = "primary"
+	}
+	if c.Limit <= 0 {
+		c.Limit = DefaultTaskLimit
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultRaceConcurrency
+	}
+	if c.Runs <= 0 {
+		c.Runs = DefaultRaceRuns
+	}
+	if c.Concurrency <= c.Limit {
+		return c, fmt.Errorf("concurrency %d must exceed the limit %d", c.Concurrency, c.Limit)
+	}
+	if c.Body == nil {
+		c.Body = defaultRaceBody
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+	if c.Reset == nil && t.Control != "" {
+		c.Reset = s.ControlReset
+	}
+	if c.Reset == nil && c.Runs > 1 {
+		return c, fmt.Errorf("%d runs need a reset between them: the target has no control URL and no Reset was given", c.Runs)
+	}
+	if c.Finish == nil && t.Control != "" {
+		c.Finish = func(ctx context.Context, shortest time.Duration) error {
+			return s.ControlAdvance(ctx, shortest+time.Second)
+		}
+	}
+	return c, nil
+}
+
+// DescribeTaskLimit returns the race's plan.
+func DescribeTaskLimit(cfg TaskLimitConfig) Plan {
+	c := cfg
+	if c.Limit <= 0 {
+		c.Limit = DefaultTaskLimit
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultRaceConcurrency
+	}
+	if c.Runs <= 0 {
+		c.Runs = DefaultRaceRuns
+	}
+	return Plan{
+		Probe:       "tasklimit",
+		MaxInFlight: c.Concurrency,
+		MaxDuration: time.Duration(c.Runs) * time.Minute,
+		MaxRequests: c.Runs * (2*c.Concurrency + c.Limit + 1),
+		Steps: []string{
+			"reset: no unfinished task (control reset on the reference)",
+			fmt.Sprintf("race: %d concurrent creates; want exactly %d admitted, the rest 200/105001", c.Concurrency, c.Limit),
+			"query every admitted taskID",
+			fmt.Sprintf("finish the shortest task, %d concurrent creates again: want exactly one admitted", c.Concurrency),
+			fmt.Sprintf("repeat %d times", c.Runs),
+		},
+		Note: "creates real tasks: against a real platform use an app with no unfinished tasks, one run, and expect them to run until their timeout",
+	}
+}
+
+func defaultRaceBody(appID string, run, i int) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"appId":    appID,
+		"taskName": fmt.Sprintf("batchcert-race-%d-%d-%d", time.Now().UnixNano(), run, i),
+		"taskType": "DeviceCmd",
+		"timeout":  10 + i,
+		"param": map[string]any{
+			"type":       "DeviceList",
+			"deviceList": []string{DefaultRaceDevice},
+			"command":    map[string]any{"serviceId": "Meter", "method": "REPORT"},
+		},
+	})
+	return b
+}
+
+// raceOutcome is what one burst of creates got.
+type raceOutcome struct {
+	admitted []string // taskIDs
+	timeouts []int    // the admitted creates' indices (their timeout is 10+i minutes)
+	rejected int
+	other    []string // "status/code" of anything else
+}
+
+func (r *raceOutcome) add(i int, resp Response, err error) {
+	switch {
+	case err != nil:
+		r.other = append(r.other, "transport: "+err.Error())
+	case resp.Code == CodeTaskLimit && resp.Status == http.StatusOK:
+		r.rejected++
+	case resp.Status == http.StatusOK && resp.Code == "":
+		var body struct {
+			TaskID string `json:"taskID"`
+		}
+		if json.Unmarshal(resp.Body, &body) != nil || body.TaskID == "" {
+			r.other = append(r.other, "200 without taskID")
+			return
+		}
+		r.admitted = append(r.admitted, body.TaskID)
+		r.timeouts = append(r.timeouts, i)
+	default:
+		r.other = append(r.other, fmt.Sprintf("%d/%s", resp.Status, resp.Code))
+	}
+}
+
+// burst fires n creates at once and collects their answers.
+func burst(ctx context.Context, s *Session, cfg TaskLimitConfig, appID string, run, n int) raceOutcome {
+	var (
+		mu  sync.Mutex
+		out raceOutcome
+		wg  sync.WaitGroup
+	)
+	start := make(chan struct{})
+	for i := range n {
+		body := cfg.Body(appID, run, i)
+		wg.Go(func() {
+			<-start
+			resp, err := s.Create(ctx, cfg.App, body)
+			mu.Lock()
+			out.add(i, resp, err)
+			mu.Unlock()
+		})
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+// RaceTaskLimit races the unfinished-task limit (RULE.tasklimit): per run, Concurrency
+// concurrent creates with no unfinished task must admit exactly Limit and answer the rest
+// 200/105001; every admitted task must be queryable; when one finishes, exactly one slot must
+// come back. A cancelled context returns the runs done so far with an ErrPartial error.
+func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchcert.TaskLimitResult, []batchcert.Check, error) {
+	s := NewSession(t)
+	cfg, err := cfg.withDefaults(s, t)
+	if err != nil {
+		return nil, nil, batchcert.Usagef("task-limit race: %w", err)
+	}
+	app, err := s.App(cfg.App)
+	if err != nil {
+		return nil, nil, batchcert.Usagef("task-limit race: %w", err)
+	}
+	if _, err := s.Token(ctx, cfg.App); err != nil {
+		return nil, nil, fmt.Errorf("task-limit race: %w", err)
+	}
+	res := &batchcert.TaskLimitResult{Limit: cfg.Limit, Concurrency: cfg.Concurrency}
+	var (
+		badRuns, badCodes, unqueryable, slotFails []string
+		slotRuns                                  int
+		runErr                                    error
+	)
+	for run := range cfg.Runs {
+		if runErr = ctx.Err(); runErr != nil {
+			break
+		}
+		if cfg.Reset != nil {
+			if runErr = cfg.Reset(ctx); runErr != nil {
+				break
+			}
+		}
+		if _, runErr = s.Token(ctx, cfg.App); runErr != nil {
+			break
+		}
+		out := burst(ctx, s, cfg, app.AppID, run, cfg.Concurrency)
+		if runErr = ctx.Err(); runErr != nil {
+			break
+		}
+		res.Runs++
+		res.Admitted = append(res.Admitted, len(out.admitted))
+		res.Rejected = append(res.Rejected, out.rejected)
+		res.Other = append(res.Other, len(out.other))
+		fmt.Fprintf(cfg.Progress, "tasklimit: run %d/%d admitted %d rejected(105001) %d other %d\n",
+			run+1, cfg.Runs, len(out.admitted), out.rejected, len(out.other))
+		if len(out.admitted) != cfg.Limit {
+			badRuns = append(badRuns, fmt.Sprintf("run %d: %d admitted, %d answered 105001, %d other", run+1, len(out.admitted), out.rejected, len(out.other)))
+		}
+		if len(out.other) > 0 {
+			badCodes = append(badCodes, fmt.Sprintf("run %d: %s", run+1, summarize(out.other)))
+		}
+		for _, id := range out.admitted {
+			resp, err := s.Query(ctx, cfg.App, id)
+			if err != nil || resp.Status != http.StatusOK || resp.Code != "" {
+				unqueryable = append(unqueryable, fmt.Sprintf("run %d: %s answered %d/%s", run+1, id, resp.Status, resp.Code))
+			}
+		}
+		if cfg.Finish == nil || len(out.admitted) == 0 {
+			continue
+		}
+		shortest := time.Duration(10+slices.Min(out.timeouts)) * time.Minute
+		if runErr = cfg.Finish(ctx, shortest); runErr != nil {
+			break
+		}
+		again := burst(ctx, s, cfg, app.AppID, run+cfg.Runs, cfg.Concurrency)
+		slotRuns++
+		if len(again.admitted) != 1 {
+			slotFails = append(slotFails, fmt.Sprintf("run %d: %d admitted after one task finished", run+1, len(again.admitted)))
+		}
+	}
+	if slotRuns > 0 {
+		ok := len(slotFails) == 0
+		res.SlotReturn = &ok
+	}
+	checks := raceChecks(cfg, res, badRuns, badCodes, unqueryable, slotFails)
+	if runErr != nil {
+		return res, checks, fmt.Errorf("task-limit race: %w", partial(runErr))
+	}
+	return res, checks, nil
+}
+
+func raceCheck(id, okMsg string, fails []string, reqs ...string) batchcert.Check {
+	c := batchcert.Check{
+		ID:           id,
+		Scenario:     "load/tasklimit",
+		Requirements: append([]string{ReqTaskLimit}, reqs...),
+		Severity:     batchcert.Must,
+		Outcome:      batchcert.Pass,
+		Message:      okMsg,
+	}
+	if len(fails) > 0 {
+		c.Outcome = batchcert.Fail
+		c.Message = strings.Join(fails, "; ")
+	}
+	return c
+}
+
+func raceChecks(cfg TaskLimitConfig, res *batchcert.TaskLimitResult, badRuns, badCodes, unq, slot []string) []batchcert.Check {
+	if res.Runs == 0 {
+		return nil
+	}
+	if len(badRuns) > 0 {
+		badRuns[0] = fmt.Sprintf("limit %d, %d concurrent creates: %s", cfg.Limit, cfg.Concurrency, badRuns[0])
+	}
+	cs := []batchcert.Check{
+		raceCheck("tasklimit.admitted", fmt.Sprintf("%d runs of %d concurrent creates: exactly %d admitted each time", res.Runs, cfg.Concurrency, cfg.Limit), badRuns),
+		raceCheck("tasklimit.rejected-code", "every create over the limit answered 200/105001", badCodes, "ERR.create.200.105001"),
+		raceCheck("tasklimit.queryable", "every admitted taskID is queryable", unq),
+	}
+	if res.SlotReturn != nil {
+		cs = append(cs, raceCheck("tasklimit.slot-return", "when one task finished, exactly one create was admitted", slot))
+	} else {
+		cs = append(cs, batchcert.Check{ID: "tasklimit.slot-return", Scenario: "load/tasklimit", Requirements: []string{ReqTaskLimit},
+			Severity: batchcert.Must, Outcome: batchcert.Skip, Message: "no way to finish a task (no control URL, no Finish)"})
+	}
+	return cs
+}
+
+// summarize counts equal strings: "403/1010009 x3, 500/50252 x1".
+func summarize(xs []string) string {
+	n := map[string]int{}
+	var order []string
+	for _, x := range xs {
+		if n[x] == 0 {
+			order = append(order, x)
+		}
+		n[x]++
+	}
+	parts := make([]string, len(order))
+	for i, x := range order {
+		parts[i] = fmt.Sprintf("%s x%d", x, n[x])
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,95 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/batchcert/batchcert"
+)
+
+func TestRaceTaskLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		reason string
+		fake   *fakeTasks
+		want   map[string]batchcert.Outcome
+		msg    string
+	}{
+		{"atomic", "a server that checks and inserts atomically admits exactly 10 every run",
+			&fakeTasks{Limit: 10},
+			map[string]batchcert.Outcome{"tasklimit.admitted": batchcert.Pass, "tasklimit.rejected-code": batchcert.Pass,
+				"tasklimit.queryable": batchcert.Pass, "tasklimit.slot-return": batchcert.Pass}, ""},
+		{"racy", "check-then-insert in two critical sections over-admits under 50 concurrent creates",
+			&fakeTasks{Limit: 10, Racy: true},
+			map[string]batchcert.Outcome{"tasklimit.admitted": batchcert.Fail}, "limit 10, 50 concurrent creates: run 1:"},
+		{"admits-11", "an off-by-one limit admits 11 and frees two slots' worth",
+			&fakeTasks{Limit: 10, Extra: 1},
+			map[string]batchcert.Outcome{"tasklimit.admitted": batchcert.Fail, "tasklimit.rejected-code": batchcert.Pass},
+			"run 1: 11 admitted, 39 answered 105001, 0 other"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tgt := startFake(t, tc.fake)
+			tgt.Control = tgt.BaseURL
+			var progress strings.Builder
+			res, checks, err := RaceTaskLimit(context.Background(), tgt, TaskLimitConfig{Progress: &progress})
+			if err != nil {
+				t.Fatalf("%s: %v", tc.reason, err)
+			}
+			if res.Runs != DefaultRaceRuns || len(res.Admitted) != DefaultRaceRuns {
+				t.Errorf("%s: %d runs recorded, want %d", tc.reason, res.Runs, DefaultRaceRuns)
+			}
+			for id, want := range tc.want {
+				c, _ := checkByID(checks, id)
+				if c.Outcome != want {
+					t.Errorf("%s: %s = %s (%s), want %s", tc.reason, id, c.Outcome, c.Message, want)
+				}
+			}
+			if c, _ := checkByID(checks, "tasklimit.admitted"); tc.msg != "" && !strings.Contains(c.Message, tc.msg) {
+				t.Errorf("%s: message %q lacks %q", tc.reason, c.Message, tc.msg)
+			}
+			if strings.Count(progress.String(), "tasklimit: run") != DefaultRaceRuns {
+				t.Errorf("%s: progress %q, want a line per run", tc.reason, progress.String())
+			}
+		})
+	}
+}
+
+func TestRaceTaskLimitNeedsReset(t *testing.T) {
+	t.Parallel()
+	tgt := startFake(t, &fakeTasks{Limit: 10})
+	_, _, err := RaceTaskLimit(context.Background(), tgt, TaskLimitConfig{Runs: 2})
+	var ee *batchcert.ExitError
+	if !errors.As(err, &ee) || ee.Code != batchcert.ExitUsage {
+		t.Fatalf("err = %v, want a usage error: two runs without a way to reset", err)
+	}
+	res, checks, err := RaceTaskLimit(context.Background(), tgt, TaskLimitConfig{Runs: 1})
+	if err != nil || res.Admitted[0] != 10 {
+		t.Fatalf("one run without control: %v %+v", err, res)
+	}
+	if c, _ := checkByID(checks, "tasklimit.slot-return"); c.Outcome != batchcert.Skip {
+		t.Errorf("slot-return %s, want SKIP without a way to finish a task", c.Outcome)
+	}
+}
+
+func TestRaceTaskLimitCancelled(t *testing.T) {
+	t.Parallel()
+	tgt := startFake(t, &fakeTasks{Limit: 10})
+	tgt.Control = tgt.BaseURL
+	ctx, cancel := context.WithCancel(context.Background())
+	runs := 0
+	cfg := TaskLimitConfig{Reset: func(ctx context.Context) error {
+		if runs++; runs == 2 {
+			cancel()
+		}
+		return nil
+	}}
+	res, _, err := RaceTaskLimit(ctx, tgt, cfg)
+	if !errors.Is(err, ErrPartial) || res == nil || res.Runs != 1 {
+		t.Fatalf("err %v, result %+v: want a partial result with the first run", err, res)
+	}
+}

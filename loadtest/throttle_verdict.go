@@ -1,0 +1,221 @@
+package loadtest
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/batchcert/batchcert"
+)
+
+// Requirement ids of the load rules (contracts/requirements.yaml).
+const (
+	ReqThrottle     = "RULE.throttle"
+	ReqTaskLimit    = "RULE.tasklimit"
+	reqQueryThrottl = "ERR.query.403.1010009"
+)
+
+// window is the measured window length: the time between two returns of the quota (fixed
+// and sliding windows), or the quota's refill time for a token bucket.
+func (m *throttleMeasure) window(cfg ThrottleConfig) time.Duration {
+	if !m.r2.found || !m.r3.found {
+		return 0
+	}
+	gap := m.r3.at.Sub(m.r2.at)
+	if m.windowType() == WindowTokenBucket && m.r3.slots > 0 {
+		// Approximate: the tokens refilled between two fine polls, to one token.
+		return time.Duration(float64(gap) * float64(m.limit) / float64(m.r3.slots))
+	}
+	return gap
+}
+
+// windowType reads the slot returns: a quota that comes back whole after a burst is a fixed or
+// sliding window, told apart by the split phase (half the quota, half a window later the
+// rest: a fixed window gives the whole quota back at once, a sliding log only the first
+// half); a quota that comes back a few slots at a time is a token bucket.
+func (m *throttleMeasure) windowType() string {
+	n := float64(m.limit)
+	switch {
+	case !m.r1.found || n == 0:
+		return WindowUnknown
+	case float64(m.r1.slots) >= 0.6*n:
+		switch s := float64(m.split.slots); {
+		case !m.split.found || m.splitFirst == 0:
+			return WindowUnknown
+		case s >= 0.75*n:
+			return WindowFixed
+		case s <= 0.65*n:
+			return WindowSliding
+		}
+		return WindowUnknown
+	case float64(m.r1.slots) < 0.5*n && m.r3.found && float64(m.r3.slots) < 0.5*n:
+		return WindowTokenBucket
+	}
+	return WindowUnknown
+}
+
+// alignment tells a fixed window aligned to the first call from one aligned to the wall
+// clock: the probe started a third into a wall-clock window.
+func (m *throttleMeasure) alignment(cfg ThrottleConfig) string {
+	w := m.window(cfg)
+	if w <= 0 || !m.r1.found {
+		return ""
+	}
+	coarse, fine := cfg.pollSteps()
+	tol := coarse + fine // r1 is known to a coarse step, r2 and r3 to a fine one
+	if absDur(m.quietDelay-w) <= tol {
+		return AlignFirstCall
+	}
+	if absDur(w-cfg.DeclaredWindow) <= cfg.DeclaredWindow/20 {
+		w = cfg.DeclaredWindow // the declared length is the better modulus when it holds
+	}
+	ph1 := time.Duration(m.r2.at.UnixNano() % int64(w))
+	ph2 := time.Duration(m.r3.at.UnixNano() % int64(w))
+	if min(ph1, w-ph1) <= tol && min(ph2, w-ph2) <= tol {
+		return AlignWallClock
+	}
+	return ""
+}
+
+// rejectedCount compares when slots came back while the probe kept calling (hammer) with
+// when they came back after a quiet wait: later, or never, means rejected calls count.
+func (m *throttleMeasure) rejectedCount(cfg ThrottleConfig) *bool {
+	w := m.window(cfg)
+	if w <= 0 || m.windowType() == WindowTokenBucket {
+		return nil
+	}
+	counts := !m.hammer.found || m.hammer.at.Sub(m.r3.at) > w+w/10
+	return &counts
+}
+
+func (m *throttleMeasure) result(cfg ThrottleConfig, p *throttleProbe) *batchcert.ThrottleResult {
+	p.mu.Lock()
+	tl := append([]batchcert.TimelinePoint(nil), p.timeline...)
+	p.mu.Unlock()
+	return &batchcert.ThrottleResult{
+		DeclaredLimit:      cfg.DeclaredLimit,
+		DeclaredWindow:     cfg.DeclaredWindow,
+		MeasuredLimit:      m.limit,
+		MeasuredConcurrent: m.concurrent,
+		MeasuredWindow:     m.window(cfg),
+		WindowType:         m.windowType(),
+		RejectedCount:      m.rejectedCount(cfg),
+		Isolated:           m.isolated,
+		Timeline:           tl,
+	}
+}
+
+func throttleCheck(id, msg string, ok bool, reqs ...string) batchcert.Check {
+	c := batchcert.Check{
+		ID:           id,
+		Scenario:     "load/throttle",
+		Requirements: append([]string{ReqThrottle}, reqs...),
+		Severity:     batchcert.Must,
+		Outcome:      batchcert.Pass,
+		Message:      msg,
+	}
+	if !ok {
+		c.Outcome = batchcert.Fail
+	}
+	return c
+}
+
+func skipCheck(id, msg string) batchcert.Check {
+	c := throttleCheck(id, msg, true)
+	c.Outcome = batchcert.Skip
+	return c
+}
+
+func throttleChecks(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.ThrottleResult, p *throttleProbe) []batchcert.Check {
+	var cs []batchcert.Check
+	if m.t0.IsZero() {
+		return nil
+	}
+	dl := cfg.DeclaredLimit
+	if !m.limitFound {
+		cs = append(cs, throttleCheck("throttle.threshold",
+			fmt.Sprintf("no 1010009 after %d sequential calls; declared %d per %s", m.limit, dl, cfg.DeclaredWindow), false))
+		return cs
+	}
+	cs = append(cs, throttleCheck("throttle.threshold",
+		fmt.Sprintf("measured %d sequential calls admitted before the first 1010009; declared %d", m.limit, dl),
+		m.limit == dl))
+	if m.r2.found {
+		cs = append(cs, throttleCheck("throttle.concurrent",
+			fmt.Sprintf("%d concurrent senders got %d calls admitted in one window; declared %d", cfg.Concurrency, m.concurrent, dl),
+			m.concurrent <= dl))
+	} else {
+		cs = append(cs, skipCheck("throttle.concurrent", "slots did not return twice: concurrent phase not run"))
+	}
+	if w := r.MeasuredWindow; w > 0 {
+		dev := math.Abs(float64(w-cfg.DeclaredWindow)) / float64(cfg.DeclaredWindow)
+		cs = append(cs, throttleCheck("throttle.window",
+			fmt.Sprintf("measured window %s (%+.1f %%); declared %s ± %.0f %%", w.Round(time.Millisecond),
+				100*float64(w-cfg.DeclaredWindow)/float64(cfg.DeclaredWindow), cfg.DeclaredWindow, 100*WindowTolerance),
+			dev <= WindowTolerance))
+	} else {
+		cs = append(cs, throttleCheck("throttle.window",
+			fmt.Sprintf("slots did not come back within %s of exhaustion; declared window %s", 3*cfg.DeclaredWindow, cfg.DeclaredWindow), false))
+	}
+	cs = append(cs, typeCheck(cfg, m, r))
+	switch {
+	case cfg.DeclaredRejectedCount == nil:
+		cs = append(cs, skipCheck("throttle.rejected-count", "no declaration; measured "+boolText(r.RejectedCount)))
+	case r.RejectedCount == nil:
+		cs = append(cs, throttleCheck("throttle.rejected-count", "could not be measured; declared "+boolText(cfg.DeclaredRejectedCount), false))
+	default:
+		cs = append(cs, throttleCheck("throttle.rejected-count",
+			fmt.Sprintf("rejected calls count: measured %s (slots back %s after exhaustion while calling, %s after a quiet wait); declared %s",
+				boolText(r.RejectedCount), hammerDelay(m), m.r3.at.Sub(m.r2.at).Round(time.Millisecond), boolText(cfg.DeclaredRejectedCount)),
+			*r.RejectedCount == *cfg.DeclaredRejectedCount))
+	}
+	if r.Isolated != nil {
+		cs = append(cs, throttleCheck("throttle.isolation",
+			fmt.Sprintf("second app %s while the first was throttled", map[bool]string{true: "admitted", false: "throttled"}[*r.Isolated]),
+			*r.Isolated))
+	}
+	p.mu.Lock()
+	bad, examples := p.malCount, p.malformed
+	p.mu.Unlock()
+	msg := fmt.Sprintf("%d throttled answers, all 403 with error_code \"1010009\"", p.throttled.Load())
+	if bad > 0 {
+		msg = fmt.Sprintf("%d of %d throttled answers malformed, e.g. %v", bad, p.throttled.Load(), examples)
+	}
+	cs = append(cs, throttleCheck("throttle.response", msg, bad == 0, reqQueryThrottl))
+	return cs
+}
+
+func typeCheck(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.ThrottleResult) batchcert.Check {
+	got := r.WindowType
+	if al := m.alignment(cfg); got == WindowFixed && al != "" {
+		got += ", aligned to the " + al
+	}
+	evidence := fmt.Sprintf("after a burst %d slots came back at once; after half the quota and the rest half a window later, %d",
+		m.r1.slots, m.split.slots)
+	if cfg.DeclaredType == "" || cfg.DeclaredType == "any" {
+		return skipCheck("throttle.type", "no declaration; measured "+got+" ("+evidence+")")
+	}
+	return throttleCheck("throttle.type",
+		fmt.Sprintf("measured %s (%s); declared %s", got, evidence, cfg.DeclaredType), r.WindowType == cfg.DeclaredType)
+}
+
+func hammerDelay(m *throttleMeasure) string {
+	if !m.hammer.found {
+		return "never"
+	}
+	return m.hammer.at.Sub(m.r3.at).Round(time.Millisecond).String()
+}
+
+func boolText(b *bool) string {
+	if b == nil {
+		return "unknown"
+	}
+	return fmt.Sprint(*b)
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
