@@ -77,6 +77,11 @@ type appAuth struct {
 	refresh string
 }
 
+// HTTPClient returns a client configured for the target's TLS settings (CA bundle, client
+// certificate, insecure switch) that does not follow redirects, for callers such as the load
+// probes that talk to the same target.
+func HTTPClient(t *Target) (*http.Client, error) { return newHTTPClient(t) }
+
 func newHTTPClient(t *Target) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64

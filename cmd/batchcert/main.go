@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/batchcert/batchcert"
@@ -48,11 +49,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	name := args[0]
 	switch name {
-	case "help", "-h", "-help", "--help":
+	case "help", "-help", "--help":
 		usage(stdout)
 		return nil
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "batchcert", batchcert.Version)
+		return nil
+	}
+	if strings.HasPrefix(name, "-") && name != "-h" {
+		return runCertify(ctx, args, stdin, stdout, stderr) // flags alone: the default command's
+	}
+	if name == "-h" {
+		usage(stdout)
 		return nil
 	}
 	for _, c := range commands() {

@@ -20,9 +20,5 @@ func notYet(name, issue string) func(context.Context, []string, io.Reader, io.Wr
 }
 
 var (
-	runCertify  = notYet("certify", "reports issue")
-	runCheck    = notYet("check", "certification issue")
-	runLoad     = notYet("load", "load issue")
-	runReport   = notYet("report", "reports issue")
 	runSelftest = notYet("selftest", "self-test issue")
 )

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/contracts"
+	"github.com/batchcert/batchcert/loadtest"
+	"github.com/batchcert/batchcert/scenarios"
+)
+
+const loadUsage = "load throttle|tasklimit|capacity [-target FILE] [flags]"
+
+// loadFlags are the bounds and knobs of the three probes.
+type loadFlags struct {
+	concurrency  int
+	runs         int
+	maxRequests  int
+	maxDuration  time.Duration
+	rates        string
+	stepDuration time.Duration
+	sloP99       time.Duration
+	maxErrRate   float64
+	resultsFile  string
+	overThrottle bool
+}
+
+func addLoadFlags(fs *flag.FlagSet) *loadFlags {
+	lf := &loadFlags{}
+	fs.IntVar(&lf.concurrency, "concurrency", 0, "concurrent senders (throttle: 20, tasklimit: 50)")
+	fs.IntVar(&lf.runs, "runs", loadtest.DefaultRaceRuns, "tasklimit: races to run (a real target without control allows 1)")
+	fs.IntVar(&lf.maxRequests, "max-requests", 0, "bound on requests (0: the probe's computed bound)")
+	fs.DurationVar(&lf.maxDuration, "max-duration", 0, "bound on the probe's time (0: the probe's computed bound)")
+	fs.StringVar(&lf.rates, "rates", "200,400,800,1600", "capacity: comma-separated rates (requests/s) tried in order")
+	fs.DurationVar(&lf.stepDuration, "step-duration", 2*time.Second, "capacity: length of each rate step")
+	fs.DurationVar(&lf.sloP99, "slo-p99", 50*time.Millisecond, "capacity: p99 latency a step must stay under")
+	fs.Float64Var(&lf.maxErrRate, "max-error-rate", loadtest.DefaultMaxErrorRate, "capacity: error ratio a step must stay under")
+	fs.StringVar(&lf.resultsFile, "results", "", "capacity: stream every result to `file` in vegeta's gob format")
+	fs.BoolVar(&lf.overThrottle, "allow-over-throttle", false, "capacity: allow rates above the profile's declared throttle")
+	return lf
+}
+
+func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fs := newFlagSet("load", loadUsage, stdout)
+		if err := parseFlags(fs, args, stderr); err != nil {
+			return err
+		}
+		return batchcert.Usagef("load: name a probe: throttle, tasklimit or capacity")
+	}
+	probe := args[0]
+	switch probe {
+	case "throttle", "tasklimit", "capacity":
+	default:
+		return batchcert.Usagef("load: unknown probe %q (throttle, tasklimit or capacity)", probe)
+	}
+	fs := newFlagSet("load "+probe, loadUsage, stdout)
+	tf := addTargetFlags(fs, 1)
+	lf := addLoadFlags(fs)
+	out := fs.String("out", defaultOut, "`dir` for results.json and the reports")
+	if err := parseFlags(fs, args[1:], stderr); err != nil {
+		return err
+	}
+	if probe == "capacity" && tf.file == "" {
+		// The embedded reference's throttle would answer 1010009 to almost every call of a
+		// capacity search; the search measures the platform, so it lifts the throttle.
+		tf.ref.Throttle.Limit = 1 << 30
+		lf.overThrottle = true
+	}
+	sess, err := tf.open(stderr)
+	if err != nil {
+		return err
+	}
+	defer sess.close()
+	res := newLoadResults(sess, "load "+probe)
+	res.Load = &batchcert.LoadResults{}
+	checks, err := runProbe(ctx, probe, sess, lf, res.Load, stderr)
+	res.Checks = append(res.Checks, checks...)
+	if err := loadOutcome(ctx, res, err); err != nil {
+		return err
+	}
+	return finish(res, *out, sess, stdout)
+}
+
+// loadOutcome closes a load run's results; a partial run is kept and marked incomplete.
+func loadOutcome(ctx context.Context, res *batchcert.Results, err error) error {
+	res.End = time.Now()
+	res.Verdict = verdictOf(res.Checks)
+	if err != nil && !errors.Is(err, loadtest.ErrPartial) {
+		return err
+	}
+	if err != nil || ctx.Err() != nil {
+		markIncomplete(res)
+	}
+	return nil
+}
+
+func newLoadResults(sess *session, command string) *batchcert.Results {
+	return &batchcert.Results{FormatVersion: batchcert.ResultsVersion, Command: command, Start: time.Now(),
+		Harness: batchcert.Harness{Version: batchcert.Version, CatalogHash: contracts.CatalogHash()},
+		Target: batchcert.Target{Name: sess.target.Name, URL: sess.target.BaseURL, Transport: "rest",
+			Reference: sess.ref != nil}, Profile: sess.target.Profile}
+}
+
+// verdictOf is CONFORMANT unless a MUST check failed or errored.
+func verdictOf(cs []batchcert.Check) string {
+	for _, c := range cs {
+		if c.Severity == batchcert.Must && (c.Outcome == batchcert.Fail || c.Outcome == batchcert.Errored) {
+			return "NONCONFORMANT"
+		}
+	}
+	return "CONFORMANT"
+}
+
+// loadTarget is the session's target in the load probes' terms.
+func loadTarget(sess *session) (loadtest.Target, error) {
+	client, err := scenarios.HTTPClient(sess.target)
+	if err != nil {
+		return loadtest.Target{}, batchcert.Usagef("%w", err)
+	}
+	t := loadtest.Target{BaseURL: sess.target.BaseURL, Client: client, Apps: map[string]loadtest.App{}}
+	if sess.target.Control != nil {
+		t.Control = sess.target.Control.URL
+	}
+	for alias, a := range map[string]*scenarios.App{"primary": sess.target.Apps.Primary, "secondary": sess.target.Apps.Secondary} {
+		if a == nil {
+			continue
+		}
+		secret := a.Secret
+		if m := secretRef.FindStringSubmatch(a.Secret); m != nil {
+			v, ok := sess.secrets(m[1])
+			if !ok {
+				return t, batchcert.Usagef("%s: the %s app's secret ${%s} is not set", sess.target.File, alias, m[1])
+			}
+			secret = v
+		}
+		t.Apps[alias] = loadtest.App{AppID: a.AppID, Secret: secret}
+	}
+	return t, nil
+}
+
+// probeClock is the clock the probes wait on: the embedded reference's own clock, advanced
+// instead of slept through, or real time for a real platform.
+func probeClock(sess *session) loadtest.Clock {
+	if sess.ref == nil {
+		return loadtest.RealClock{}
+	}
+	ref := sess.ref
+	return loadtest.AdvanceClock{NowFunc: ref.Now, Advance: func(_ context.Context, d time.Duration) error { return ref.Advance(d) }}
+}
+
+func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, into *batchcert.LoadResults, stderr io.Writer) ([]batchcert.Check, error) {
+	t, err := loadTarget(sess)
+	if err != nil {
+		return nil, err
+	}
+	limits := sess.target.Limits
+	switch probe {
+	case "throttle":
+		cfg := loadtest.ThrottleConfig{DeclaredLimit: limits.Throttle.Limit, DeclaredWindow: limits.ThrottleWindow(),
+			SecondApp: "secondary", Concurrency: lf.concurrency, MaxRequests: lf.maxRequests, MaxDuration: lf.maxDuration,
+			Clock: probeClock(sess), Progress: stderr}
+		if _, ok := t.Apps["secondary"]; !ok {
+			cfg.SecondApp = ""
+		}
+		declareThrottle(&cfg, sess.target.Profile)
+		fmt.Fprintln(stderr, loadtest.DescribeThrottle(cfg))
+		res, checks, err := loadtest.ProbeThrottle(ctx, t, cfg)
+		into.Throttle = res
+		return checks, err
+	case "tasklimit":
+		cfg := loadtest.TaskLimitConfig{Limit: limits.TaskLimit, Concurrency: lf.concurrency, Runs: lf.runs, Progress: stderr}
+		fmt.Fprintln(stderr, loadtest.DescribeTaskLimit(cfg))
+		res, checks, err := loadtest.RaceTaskLimit(ctx, t, cfg)
+		into.TaskLimit = res
+		return checks, err
+	default:
+		rates, err := parseRates(lf.rates)
+		if err != nil {
+			return nil, err
+		}
+		cfg := loadtest.CapacityConfig{Rates: rates, StepDuration: lf.stepDuration, MaxRequests: lf.maxRequests,
+			SLOp99: lf.sloP99, MaxErrorRate: lf.maxErrRate, AllowOverThrottle: lf.overThrottle, Progress: stderr,
+			Validate: capacityValidator(sess)}
+		if w := limits.ThrottleWindow(); w > 0 && limits.Throttle.Limit > 0 {
+			cfg.DeclaredThrottle = float64(limits.Throttle.Limit) / w.Seconds()
+		}
+		if lf.resultsFile != "" {
+			f, err := os.Create(lf.resultsFile)
+			if err != nil {
+				return nil, batchcert.Usagef("-results: %w", err)
+			}
+			defer f.Close()
+			cfg.Results = f
+		}
+		plan, err := loadtest.DescribeCapacity(cfg)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(stderr, plan)
+		res, vs, err := loadtest.SearchCapacity(ctx, t, cfg)
+		into.Capacity = res
+		return []batchcert.Check{capacityCheck(res, vs)}, err
+	}
+}
+
+// declareThrottle takes the window type and rejected-calls reading of the ambiguity profile
+// (AMB.9): doc-strict declares a fixed window whose rejected calls do not count; "any" declares
+// nothing, and the probe reports what it measured without judging it.
+func declareThrottle(cfg *loadtest.ThrottleConfig, profile string) {
+	if profile == "" {
+		profile = contracts.DefaultProfile
+	}
+	p, err := contracts.ProfileByName(profile)
+	if err != nil {
+		return
+	}
+	if p.ThrottleType != "" && p.ThrottleType != "any" {
+		cfg.DeclaredType = p.ThrottleType
+	}
+	if b, err := strconv.ParseBool(p.ThrottleRejectedCount); err == nil {
+		cfg.DeclaredRejectedCount = &b
+	}
+}
+
+func parseRates(s string) ([]float64, error) {
+	var rates []float64
+	for _, f := range strings.Split(s, ",") {
+		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || r <= 0 {
+			return nil, batchcert.Usagef("-rates: %q is not a positive rate", f)
+		}
+		rates = append(rates, r)
+	}
+	return rates, nil
+}
+
+// capacityValidator checks sampled query answers against the spec's query 200 body, the
+// schema and the error-body rules, as the suite does.
+func capacityValidator(sess *session) loadtest.Validator {
+	p, err := contracts.ProfileByName(sess.target.Profile)
+	if err != nil {
+		p, _ = contracts.ProfileByName(contracts.DefaultProfile)
+	}
+	set, err := contracts.Schemas()
+	if err != nil {
+		return nil
+	}
+	return func(status int, body []byte) []batchcert.Violation {
+		if status == 200 {
+			out, _ := contracts.Normalize(p, contracts.SchemaBatchTask, body)
+			return set.Validate(contracts.SchemaBatchTask, out)
+		}
+		out, _ := contracts.Normalize(p, contracts.SchemaErrorBody, body)
+		return set.Validate(contracts.SchemaErrorBody, out)
+	}
+}
+
+// capacityCheck reports the sampled validation of a capacity search: the capacity itself is a
+// measurement, not a rule of the docs, but every answer under load must still keep the contract.
+func capacityCheck(res *batchcert.CapacityResult, vs []batchcert.Violation) batchcert.Check {
+	c := batchcert.Check{ID: "capacity.contract-under-load", Scenario: "load-capacity",
+		Requirements: []string{"RSP.query.status"}, Severity: batchcert.Must, Outcome: batchcert.Pass, Violations: vs}
+	if res != nil {
+		c.Message = fmt.Sprintf("sustained %.0f requests/s with p99 under %s", res.Sustained, res.SLOp99)
+	}
+	if len(vs) > 0 {
+		c.Outcome = batchcert.Fail
+		c.Message = fmt.Sprintf("%d sampled answers broke the contract under load: %s", len(vs), vs[0])
+	}
+	return c
+}
+
+func printLoad(w io.Writer, l *batchcert.LoadResults) {
+	if t := l.Throttle; t != nil {
+		fmt.Fprintf(w, "%-22s measured %d per %s (%s), concurrent %d; declared %d per %s\n", "throttle",
+			t.MeasuredLimit, t.MeasuredWindow, t.WindowType, t.MeasuredConcurrent, t.DeclaredLimit, t.DeclaredWindow)
+	}
+	if t := l.TaskLimit; t != nil {
+		fmt.Fprintf(w, "%-22s limit %d, %d runs of %d concurrent creates, admitted %v\n", "task limit",
+			t.Limit, t.Runs, t.Concurrency, t.Admitted)
+	}
+	if c := l.Capacity; c != nil {
+		fmt.Fprintf(w, "%-22s sustained %.0f requests/s (p99 SLO %s, %d steps)\n", "capacity", c.Sustained, c.SLOp99, len(c.Steps))
+	}
+}
