@@ -22,7 +22,9 @@ type auth struct {
 	tokens map[string]*tokenPair
 	// keepOld (fault token-not-superseded) keeps earlier access tokens valid until they expire.
 	keepOld bool
-	old     map[string][]tokenPair
+	// ignoreExpiry (fault token-never-expires) accepts access tokens past their lifetime.
+	ignoreExpiry bool
+	old          map[string][]tokenPair
 }
 
 type tokenPair struct {
@@ -52,7 +54,7 @@ func (a *auth) validAccess(app, token string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	valid := func(p *tokenPair) bool {
-		return p != nil && now.Before(p.issued.Add(AccessTokenLifetime)) &&
+		return p != nil && (a.ignoreExpiry || now.Before(p.issued.Add(AccessTokenLifetime))) &&
 			subtle.ConstantTimeCompare([]byte(p.access), []byte(token)) == 1
 	}
 	if valid(a.tokens[app]) {

@@ -136,7 +136,7 @@ func BenchmarkQueryHandler(b *testing.B) {
 	h := srv.Handler()
 	st := srv.p.st.Load()
 	pair := st.auth.issue("app-primary", srv.Now())
-	req, _ := parseCreate([]byte(`{"appId":"app-primary","taskName":"bench","taskType":"DeviceCmd","timeout":10,"param":{"type":"GroupList","groupList":["trio"],"command":{"serviceId":"S","method":"M"}}}`))
+	req, _ := parseCreate([]byte(`{"appId":"app-primary","taskName":"bench","taskType":"DeviceCmd","timeout":10,"param":{"type":"GroupList","groupList":["trio"],"command":{"serviceId":"S","method":"M"}}}`), docLimits)
 	tk, aerr := st.engine.create(req, "app-primary", srv.Now())
 	if aerr != nil {
 		b.Fatal(aerr)

@@ -3,6 +3,7 @@ package refplatform
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +40,8 @@ type engine struct {
 	// nonAtomic (fault tasklimit-nonatomic) releases the lock between the limit check and
 	// the insert.
 	nonAtomic bool
+	// dupNames (fault taskname-duplicate-accepted) skips the task-name check.
+	dupNames bool
 
 	mu         sync.Mutex
 	tasks      map[string]*task
@@ -58,6 +61,9 @@ type task struct {
 	tags                              []Tag
 	subs                              []subtask
 	notified                          []bool // guarded by engine.mu
+	// reads and completeReads count query reads, for the lagging-replica faults
+	// (progress-regress, status-regress).
+	reads, completeReads atomic.Int64
 }
 
 // subtask is one device's share of a task.
@@ -177,7 +183,7 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 			return nil, errAt(http.StatusBadRequest, CodeTagUsed) // AMB.R4
 		}
 	}
-	if e.names[req.AppID][req.TaskName] {
+	if !e.dupNames && e.names[req.AppID][req.TaskName] {
 		e.mu.Unlock()
 		return nil, errAt(http.StatusOK, CodeTaskNameExists) // AMB.R9
 	}

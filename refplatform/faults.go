@@ -14,26 +14,112 @@ type Fault struct {
 }
 
 // The named faults. Adding one is an entry here and an `if p.fault(...)` on its code path.
+// Each models a deviation a vendor could plausibly ship; the registry's text says which.
 const (
+	// field names and units
 	FaultCreateTaskIDLowercase = "create-taskId-lowercase"
 	FaultProgressPercent       = "progress-percent"
-	FaultTaskLimit11           = "tasklimit-11"
-	FaultTaskLimitNonAtomic    = "tasklimit-nonatomic"
-	FaultThrottle110           = "throttle-110"
+	FaultTimeoutSeconds        = "timeout-seconds"
 	FaultStartTimeRFC3339      = "starttime-rfc3339"
-	FaultTokenNotSuperseded    = "token-not-superseded"
-	FaultErrorBodyResultCode   = "error-body-resultcode"
+	FaultTaskFromPortal        = "taskfrom-portal"
+	FaultParamMissing          = "param-missing"
+	FaultParamCommandDropped   = "param-command-dropped"
+	// rounding and counters
+	FaultProgressRoundUp         = "progress-round-up"
+	FaultSuccessRateNearest      = "successrate-round-nearest"
+	FaultSuccessRateOverComplete = "successrate-over-complete"
+	FaultCompleteCntNoTimeouts   = "completecnt-no-timeouts"
+	FaultExpiredAsTimeout        = "expired-as-timeout"
+	FaultExpiredAsComplete       = "expired-as-complete"
+	FaultTotalCntPlusOne         = "totalcnt-plus-one"
+	// statuses and regressions
+	FaultStatusCompleted       = "status-completed"
+	FaultStatusLowercase       = "status-lowercase"
+	FaultStatusRegress         = "status-regress"
+	FaultProgressRegress       = "progress-regress"
+	FaultTagsAlways            = "tags-always"
+	FaultTagsNever             = "tags-never"
+	FaultSelectUnvalidated     = "select-unvalidated"
+	FaultCrossAppRead          = "cross-app-read"
+	FaultDetailsStatusIgnored  = "details-status-ignored"
+	FaultDetailsPageSizeIgnore = "details-pagesize-ignored"
+	// error answers
+	FaultErrorBodyResultCode = "error-body-resultcode"
+	FaultErrorNoDesc         = "error-no-desc"
+	FaultErrorCodeNumeric    = "error-code-numeric"
+	FaultHTTP105005As400     = "http-105005-as-400"
+	FaultHTTP1010005As401    = "http-1010005-as-401"
+	FaultHTTP105001As403     = "http-105001-as-403"
+	FaultCreate50252LongName = "create-50252-long-name"
+	// boundaries
+	FaultTaskName257Accepted    = "taskname-257-accepted"
+	FaultTaskName256Rejected    = "taskname-256-rejected"
+	FaultTimeout9Accepted       = "timeout-9-accepted"
+	FaultTimeout2881Accepted    = "timeout-2881-accepted"
+	FaultMaxRetransmit4Accepted = "maxretransmit-4-accepted"
+	FaultPageSize251Accepted    = "pagesize-251-accepted"
+	// rules
+	FaultTaskLimit11         = "tasklimit-11"
+	FaultTaskLimitNonAtomic  = "tasklimit-nonatomic"
+	FaultThrottle110         = "throttle-110"
+	FaultThrottleNeverResets = "throttle-never-resets"
+	FaultThrottlePerToken    = "throttle-per-token"
+	FaultTaskNameDuplicate   = "taskname-duplicate-accepted"
+	FaultTokenNotSuperseded  = "token-not-superseded"
+	FaultTokenNeverExpires   = "token-never-expires"
 )
 
 var faultRegistry = map[string]string{
 	FaultCreateTaskIDLowercase: "create answers {\"taskId\"} instead of {\"taskID\"} (AMB.1)",
 	FaultProgressPercent:       "query answers progress in percent (0..100) instead of permille (AMB.3)",
-	FaultTaskLimit11:           "the task limit admits 11 unfinished tasks instead of 10 (AMB.10)",
-	FaultTaskLimitNonAtomic:    "the task-limit check and the insert are not atomic, so concurrent creates over-admit (RULE.tasklimit)",
-	FaultThrottle110:           "the throttle admits 10 calls more per window than configured (AMB.9)",
+	FaultTimeoutSeconds:        "query echoes timeout converted to seconds instead of the minutes create was given (AMB.2)",
 	FaultStartTimeRFC3339:      "query answers startTime in RFC 3339 instead of yyyyMMdd'T'HHmmss'Z' (AMB.11)",
-	FaultTokenNotSuperseded:    "a new login does not invalidate the application's previous access token (RULE.token-latest)",
-	FaultErrorBodyResultCode:   "error bodies are {\"resultcode\",\"resultmsg\"} instead of {\"error_code\",\"error_desc\"} (AMB.7)",
+	FaultTaskFromPortal:        "query answers taskFrom \"Portal\" for tasks created through the northbound API (INV.taskFrom)",
+	FaultParamMissing:          "query leaves param out of its answer (INV.echo)",
+	FaultParamCommandDropped:   "query echoes param without its command (INV.echo)",
+
+	FaultProgressRoundUp:         "progress is rounded up instead of down (AMB.3)",
+	FaultSuccessRateNearest:      "successRate is rounded to the nearest permille instead of down (AMB.3)",
+	FaultSuccessRateOverComplete: "successRate is successCnt/completeCnt instead of successCnt/totalCnt (AMB.5)",
+	FaultCompleteCntNoTimeouts:   "completeCnt counts successes and failures but not timed-out subtasks (INV.completeCnt)",
+	FaultExpiredAsTimeout:        "expired subtasks are counted in timeoutCnt (expiredCnt stays 0) (AMB.R8)",
+	FaultExpiredAsComplete:       "expired subtasks are counted in completeCnt as if they had run (INV.completeCnt)",
+	FaultTotalCntPlusOne:         "totalCnt is one more than the number of subtasks (INV.counters-bounded)",
+
+	FaultStatusCompleted:       "a finished task's status is spelled \"Completed\" instead of \"Complete\" (RSP.query.status)",
+	FaultStatusLowercase:       "a running task's status is spelled \"running\" instead of \"Running\" (RSP.query.status)",
+	FaultStatusRegress:         "a lagging read replica reports a Complete task as Running again on every second read (INV.status-moves)",
+	FaultProgressRegress:       "a lagging read replica answers every second read of a running task with the progress of 30 s earlier (INV.monotonic)",
+	FaultTagsAlways:            "query answers tags even without select=tags (INV.tags-select)",
+	FaultTagsNever:             "query never answers tags, even with select=tags (INV.tags-select)",
+	FaultSelectUnvalidated:     "query accepts any select value instead of answering 100022 (AMB.R2)",
+	FaultCrossAppRead:          "query and details find a task of another application by its id (RULE.cross-app)",
+	FaultDetailsStatusIgnored:  "details ignores the status filter and answers every subtask (FLD.details.status)",
+	FaultDetailsPageSizeIgnore: "details ignores pageSize: every page holds up to 25 entries and answers pageSize 25 (FLD.details.pageSize)",
+
+	FaultErrorBodyResultCode: "error bodies are {\"resultcode\",\"resultmsg\"} instead of {\"error_code\",\"error_desc\"} (AMB.7)",
+	FaultErrorNoDesc:         "error bodies carry error_code only, without error_desc (RULE.error-body)",
+	FaultErrorCodeNumeric:    "error bodies carry error_code as a JSON number instead of a string (AMB.7)",
+	FaultHTTP105005As400:     "an unknown taskId (105005) is answered with HTTP 400 instead of 404 (ERR.query.404.105005)",
+	FaultHTTP1010005As401:    "an invalid access token (1010005) is answered with HTTP 401 instead of 403 (ERR.*.403.1010005)",
+	FaultHTTP105001As403:     "the task limit (105001) is answered with HTTP 403 instead of 200 (ERR.create.200.105001)",
+	FaultCreate50252LongName: "create answers 500/50252 when taskName is longer than 128 characters (a too-narrow database column)",
+
+	FaultTaskName257Accepted:    "create accepts a taskName of 257 characters (FLD.create.taskName: at most 256)",
+	FaultTaskName256Rejected:    "create rejects a taskName of 256 characters (FLD.create.taskName: at most 256)",
+	FaultTimeout9Accepted:       "create accepts timeout 9 (FLD.create.timeout: 10..2880)",
+	FaultTimeout2881Accepted:    "create accepts timeout 2881 (FLD.create.timeout: 10..2880)",
+	FaultMaxRetransmit4Accepted: "create accepts param.maxRetransmit 4 (FLD.create.param.maxRetransmit: 0..3)",
+	FaultPageSize251Accepted:    "details accepts pageSize 251 (FLD.details.pageSize: 1..250)",
+
+	FaultTaskLimit11:         "the task limit admits 11 unfinished tasks instead of 10 (AMB.10)",
+	FaultTaskLimitNonAtomic:  "the task-limit check and the insert are not atomic, so concurrent creates over-admit (RULE.tasklimit)",
+	FaultThrottle110:         "the throttle admits 10 calls more per window than configured (AMB.9)",
+	FaultThrottleNeverResets: "the throttle's window never resets: once the limit is reached the application stays throttled (AMB.9)",
+	FaultThrottlePerToken:    "the throttle counts per access token instead of per application, so a new login resets the quota (AMB.9)",
+	FaultTaskNameDuplicate:   "create accepts a task name the application already used instead of answering 105002 (AMB.R9)",
+	FaultTokenNotSuperseded:  "a new login does not invalidate the application's previous access token (RULE.token-latest)",
+	FaultTokenNeverExpires:   "access tokens are accepted after their 3600 s lifetime (RULE.token-expiry)",
 }
 
 // Faults lists the named faults, sorted by name.

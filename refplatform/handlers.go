@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // The API's paths (§1, §2, §4).
@@ -51,19 +52,9 @@ type platform struct {
 func (p *platform) fault(name string) bool { return p.faults[name] }
 
 func (p *platform) reset() {
-	limit := p.taskLimit
-	if p.fault(FaultTaskLimit11) {
-		limit++
-	}
-	tc := p.throttle
-	if p.fault(FaultThrottle110) {
-		tc.Limit += 10
-	}
-	e := newEngine(p.world, limit)
-	e.nonAtomic = p.fault(FaultTaskLimitNonAtomic)
-	a := newAuth()
-	a.keepOld = p.fault(FaultTokenNotSuperseded)
-	p.st.Store(&state{engine: e, auth: a, throttle: newThrottle(tc)})
+	st := &state{engine: newEngine(p.world, p.taskLimit), auth: newAuth(), throttle: newThrottle(p.throttle)}
+	p.applyFaults(st)
+	p.st.Store(st)
 	p.ctl.clear()
 	for _, c := range p.calls {
 		c.Store(0)
@@ -114,14 +105,6 @@ func (p *platform) route(path string) (string, opHandler) {
 		return OpQuery, p.query
 	}
 	return "", nil
-}
-
-func (p *platform) writeErr(w http.ResponseWriter, op string, e *apiError) {
-	if p.fault(FaultErrorBodyResultCode) {
-		writeJSON(w, e.status, map[string]string{"resultcode": e.code, "resultmsg": Description(op, e.code)})
-		return
-	}
-	writeError(w, op, e)
 }
 
 // LoginResponse is login's and refreshToken's answer (§4).
@@ -215,7 +198,7 @@ func (p *platform) authenticate(r *http.Request, st *state, missing, dup *apiErr
 	if !ok || !strings.EqualFold(scheme, "Bearer") || !st.auth.validAccess(appKey, strings.TrimSpace(token), now) {
 		return "", errAt(http.StatusForbidden, CodeTokenInvalid)
 	}
-	if !st.throttle.allow(appKey, now) {
+	if !st.throttle.allow(p.throttleKey(appKey, token), now) {
 		p.throttled.Add(1)
 		return "", errAt(http.StatusForbidden, CodeThrottled)
 	}
@@ -245,10 +228,13 @@ func (p *platform) create(w http.ResponseWriter, r *http.Request) *apiError {
 	if err != nil {
 		return bad
 	}
-	req, err := parseCreate(body)
+	req, err := parseCreate(body, p.createLimits())
 	if err != nil {
 		p.log.Debug("refplatform: invalid create", "reason", err.Error())
 		return bad
+	}
+	if p.fault(FaultCreate50252LongName) && utf8.RuneCountInString(req.TaskName) > 128 {
+		return errAt(http.StatusInternalServerError, CodeInternal)
 	}
 	if p.world.App(req.AppID) == nil {
 		return errAt(http.StatusOK, CodeAppNotExist) // AMB.6
@@ -352,7 +338,7 @@ type TaskView struct {
 	ExpiredCnt  int        `json:"expiredCnt"`
 	CompleteCnt int        `json:"completeCnt"`
 	SuccessRate int        `json:"successRate"`
-	Param       *taskParam `json:"param"`
+	Param       *taskParam `json:"param,omitempty"` // nil only under fault param-missing
 	Tags        *[]Tag     `json:"tags,omitempty"`
 }
 
@@ -367,7 +353,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		return errAt(http.StatusBadRequest, CodeIllegalRequest)
 	}
 	sel := q.Get("select")
-	if !validID(id) || (sel != "" && sel != "tags") {
+	if !validID(id) || (sel != "" && sel != "tags" && !p.fault(FaultSelectUnvalidated)) {
 		return errAt(http.StatusBadRequest, CodeQueryInvalid)
 	}
 	owner, aerr := p.readOwner(caller, q.Get("appId"))
@@ -375,10 +361,11 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		return aerr
 	}
 	t := st.engine.get(id)
-	if t == nil || t.app != owner {
+	if t == nil || !p.visible(t, owner) {
 		return errAt(http.StatusNotFound, CodeTaskNotExist)
 	}
-	c := t.state(p.clock.Now())
+	now := p.clock.Now()
+	c := t.state(now)
 	v := TaskView{AppID: t.app, TaskID: t.id, TaskName: t.name, Operator: t.operator,
 		TaskFrom: TaskFrom, TaskType: t.taskType, Status: c.status,
 		StartTime: t.start.UTC().Format(StartTimeLayout), Timeout: t.timeout,
@@ -396,7 +383,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		}
 		v.Tags = &tags
 	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, p.faultyView(v, t, c, now))
 	return nil
 }
 
@@ -453,9 +440,12 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 		}
 	}
 	if s := q.Get("pageSize"); s != "" {
-		if pageSize, err = strconv.Atoi(s); err != nil || pageSize < 1 || pageSize > MaxPageSize {
+		if pageSize, err = strconv.Atoi(s); err != nil || pageSize < 1 || pageSize > p.maxPageSize() {
 			return bad
 		}
+	}
+	if p.fault(FaultDetailsPageSizeIgnore) {
+		pageSize = DefaultPageSize
 	}
 	if !validID(id) || (dev != "" && !validID(dev)) || (cmd != "" && !validID(cmd)) {
 		return bad
@@ -465,8 +455,11 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 		return aerr
 	}
 	t := st.engine.get(id)
-	if t == nil || t.app != owner {
+	if t == nil || !p.visible(t, owner) {
 		return errAt(http.StatusNotFound, CodeTaskNotExist)
+	}
+	if p.fault(FaultDetailsStatusIgnored) {
+		status = ""
 	}
 	now := p.clock.Now()
 	var all []SubtaskView

@@ -44,9 +44,11 @@ func (c ThrottleConfig) validate() error {
 
 // throttle counts calls per application (app_key) across create, query and details.
 type throttle struct {
-	cfg  ThrottleConfig
-	mu   sync.Mutex
-	apps map[string]*bucket
+	cfg ThrottleConfig
+	// neverReset (fault throttle-never-resets) never opens a new fixed window.
+	neverReset bool
+	mu         sync.Mutex
+	apps       map[string]*bucket
 }
 
 // bucket is one application's state. Fixed: the window's start and count. Sliding: a ring of
@@ -84,7 +86,7 @@ func (t *throttle) allow(app string, now time.Time) bool {
 		}
 		return ok
 	}
-	if b.n == 0 || !now.Before(b.start.Add(t.cfg.Window)) {
+	if b.n == 0 || (!t.neverReset && !now.Before(b.start.Add(t.cfg.Window))) {
 		b.start, b.n = now, 0
 	}
 	if b.n < t.cfg.Limit {

@@ -150,8 +150,17 @@ func (o object) strList(field, key string, mandatory bool) (*[]string, error) {
 	return &l, nil
 }
 
-// parseCreate validates a create body against every constraint of §1 (FLD.create.*).
-func parseCreate(body []byte) (*createRequest, error) {
+// createLimits are create's numeric bounds (§1); named faults move them.
+type createLimits struct {
+	taskNameMax, timeoutMin, timeoutMax, retransmitMax int
+}
+
+// docLimits are the documented bounds.
+var docLimits = createLimits{taskNameMax: 256, timeoutMin: 10, timeoutMax: 2880, retransmitMax: 3}
+
+// parseCreate validates a create body against every constraint of §1 (FLD.create.*), with
+// the bounds in lim.
+func parseCreate(body []byte, lim createLimits) (*createRequest, error) {
 	o, err := parseObject("body", body)
 	if err != nil {
 		return nil, err
@@ -160,7 +169,7 @@ func parseCreate(body []byte) (*createRequest, error) {
 	if r.AppID, _, err = o.str("appId", "appId", true, 1, 64); err != nil {
 		return nil, err
 	}
-	if r.TaskName, _, err = o.str("taskName", "taskName", true, 1, 256); err != nil {
+	if r.TaskName, _, err = o.str("taskName", "taskName", true, 1, lim.taskNameMax); err != nil {
 		return nil, err
 	}
 	if r.TaskType, _, err = o.str("taskType", "taskType", true, 1, 0); err != nil {
@@ -169,13 +178,13 @@ func parseCreate(body []byte) (*createRequest, error) {
 	if r.TaskType != "DeviceCmd" {
 		return nil, invalid("taskType", "must be DeviceCmd")
 	}
-	if r.Timeout, _, err = o.integer("timeout", "timeout", true, 10, 2880); err != nil {
+	if r.Timeout, _, err = o.integer("timeout", "timeout", true, lim.timeoutMin, lim.timeoutMax); err != nil {
 		return nil, err
 	}
 	if !o.present("param") {
 		return nil, invalid("param", "is mandatory")
 	}
-	if err := parseParam(o["param"], &r.Param); err != nil {
+	if err := parseParam(o["param"], &r.Param, lim.retransmitMax); err != nil {
 		return nil, err
 	}
 	if o.present("tags") {
@@ -202,7 +211,7 @@ func parseCreate(body []byte) (*createRequest, error) {
 	return &r, nil
 }
 
-func parseParam(raw []byte, p *taskParam) error {
+func parseParam(raw []byte, p *taskParam, retransmitMax int) error {
 	o, err := parseObject("param", raw)
 	if err != nil {
 		return err
@@ -273,7 +282,7 @@ func parseParam(raw []byte, p *taskParam) error {
 			return invalid("param.callbackUrl", "%v", err)
 		}
 	}
-	if n, ok, err := o.integer("param.maxRetransmit", "maxRetransmit", false, 0, 3); err != nil {
+	if n, ok, err := o.integer("param.maxRetransmit", "maxRetransmit", false, 0, retransmitMax); err != nil {
 		return err
 	} else if ok {
 		p.MaxRetransmit = &n

@@ -90,4 +90,3 @@ func certifyLoad(ctx context.Context, tf *targetFlags, sess *session, lf *loadFl
 	}
 	return nil
 }
-
