@@ -1,0 +1,199 @@
+package refplatform
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// This file holds the named faults' code paths that are more than a flag on the clean path:
+// the state flags a reset sets, the moved bounds, the wrong error answers and the wrong
+// query answers. The clean platform goes through each function unchanged.
+
+// RegressLag is how far behind the lagging read replica of fault progress-regress is.
+const RegressLag = 30 * time.Second
+
+// applyFaults switches the state-level faults on in a fresh state.
+func (p *platform) applyFaults(st *state) {
+	if p.fault(FaultTaskLimit11) {
+		st.engine.limit++
+	}
+	st.engine.nonAtomic = p.fault(FaultTaskLimitNonAtomic)
+	st.engine.dupNames = p.fault(FaultTaskNameDuplicate)
+	st.auth.keepOld = p.fault(FaultTokenNotSuperseded)
+	st.auth.ignoreExpiry = p.fault(FaultTokenNeverExpires)
+	if p.fault(FaultThrottle110) {
+		st.throttle.cfg.Limit += 10
+	}
+	st.throttle.neverReset = p.fault(FaultThrottleNeverResets)
+}
+
+// throttleKey is what the throttle counts calls by: the application (AMB.9), or the access
+// token under fault throttle-per-token.
+func (p *platform) throttleKey(appKey, token string) string {
+	if p.fault(FaultThrottlePerToken) {
+		return "token:" + token
+	}
+	return appKey
+}
+
+// createLimits are create's bounds, moved by the boundary faults.
+func (p *platform) createLimits() createLimits {
+	l := docLimits
+	if p.fault(FaultTaskName257Accepted) {
+		l.taskNameMax++
+	}
+	if p.fault(FaultTaskName256Rejected) {
+		l.taskNameMax--
+	}
+	if p.fault(FaultTimeout9Accepted) {
+		l.timeoutMin--
+	}
+	if p.fault(FaultTimeout2881Accepted) {
+		l.timeoutMax++
+	}
+	if p.fault(FaultMaxRetransmit4Accepted) {
+		l.retransmitMax++
+	}
+	return l
+}
+
+// maxPageSize is details' largest pageSize (FLD.details.pageSize).
+func (p *platform) maxPageSize() int {
+	if p.fault(FaultPageSize251Accepted) {
+		return MaxPageSize + 1
+	}
+	return MaxPageSize
+}
+
+// visible reports whether a read for owner may see t (RULE.cross-app).
+func (p *platform) visible(t *task, owner string) bool {
+	return t.app == owner || p.fault(FaultCrossAppRead)
+}
+
+// writeErr writes an error answer, in the shape and with the status the faults dictate.
+func (p *platform) writeErr(w http.ResponseWriter, op string, e *apiError) {
+	status := e.status
+	switch {
+	case e.code == CodeTaskNotExist && p.fault(FaultHTTP105005As400):
+		status = http.StatusBadRequest
+	case e.code == CodeTokenInvalid && p.fault(FaultHTTP1010005As401):
+		status = http.StatusUnauthorized
+	case e.code == CodeTaskLimit && p.fault(FaultHTTP105001As403):
+		status = http.StatusForbidden
+	}
+	desc := Description(op, e.code)
+	switch {
+	case p.fault(FaultErrorBodyResultCode):
+		writeJSON(w, status, map[string]string{"resultcode": e.code, "resultmsg": desc})
+	case p.fault(FaultErrorNoDesc):
+		writeJSON(w, status, map[string]string{"error_code": e.code})
+	case p.fault(FaultErrorCodeNumeric):
+		n, err := strconv.ParseInt(e.code, 10, 64)
+		if err != nil {
+			writeError(w, op, errAt(status, e.code))
+			return
+		}
+		writeJSON(w, status, map[string]any{"error_code": n, "error_desc": desc})
+	default:
+		writeError(w, op, errAt(status, e.code))
+	}
+}
+
+// faultyView applies the query-answer faults to v, the clean answer for t with counters c at
+// now, and returns what to write.
+func (p *platform) faultyView(v TaskView, t *task, c counters, now time.Time) any {
+	if p.fault(FaultTimeoutSeconds) {
+		v.Timeout *= 60
+	}
+	if p.fault(FaultTaskFromPortal) {
+		v.TaskFrom = "Portal"
+	}
+	p.faultyCounters(&v, t, c, now)
+	switch {
+	case c.status == StatusComplete && p.fault(FaultStatusRegress) && t.completeReads.Add(1)%2 == 0:
+		v.Status = StatusRunning
+	case c.status == StatusComplete && p.fault(FaultStatusCompleted):
+		v.Status = "Completed"
+	case c.status == StatusRunning && p.fault(FaultStatusLowercase):
+		v.Status = "running"
+	}
+	switch {
+	case p.fault(FaultTagsNever):
+		v.Tags = nil
+	case p.fault(FaultTagsAlways) && v.Tags == nil:
+		tags := t.tags
+		if tags == nil {
+			tags = []Tag{}
+		}
+		v.Tags = &tags
+	}
+	if p.fault(FaultParamMissing) {
+		v.Param = nil
+	}
+	if p.fault(FaultParamCommandDropped) {
+		return dropCommand(v)
+	}
+	return v
+}
+
+// faultyCounters applies the counter and rounding faults.
+func (p *platform) faultyCounters(v *TaskView, t *task, c counters, now time.Time) {
+	percent := p.fault(FaultProgressPercent)
+	if p.fault(FaultProgressRoundUp) {
+		v.Progress = ceilRate(c.completeCnts, c.total, percent)
+	}
+	if p.fault(FaultSuccessRateNearest) && c.total > 0 {
+		v.SuccessRate = (c.success*1000 + c.total/2) / c.total
+	}
+	if p.fault(FaultSuccessRateOverComplete) {
+		v.SuccessRate = permille(c.success, c.completeCnts, false)
+	}
+	if p.fault(FaultCompleteCntNoTimeouts) {
+		v.CompleteCnt = c.success + c.fail
+	}
+	if p.fault(FaultExpiredAsTimeout) {
+		v.TimeoutCnt += c.expired
+		v.CompleteCnt += c.expired
+		v.ExpiredCnt = 0
+	}
+	if p.fault(FaultExpiredAsComplete) {
+		v.CompleteCnt += c.expired
+	}
+	if p.fault(FaultTotalCntPlusOne) {
+		v.TotalCnt++
+	}
+	if c.status == StatusRunning && p.fault(FaultProgressRegress) && t.reads.Add(1)%2 == 0 {
+		old := t.state(now.Add(-RegressLag))
+		v.Progress = permille(old.completeCnts, old.total, percent)
+	}
+}
+
+// ceilRate is n/total in permille (or percent), rounded up.
+func ceilRate(n, total int, percent bool) int {
+	if total == 0 {
+		return 0
+	}
+	scale := 1000
+	if percent {
+		scale = 100
+	}
+	return (n*scale + total - 1) / total
+}
+
+// dropCommand renders v with param.command removed (fault param-command-dropped).
+func dropCommand(v TaskView) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return v
+	}
+	if param, ok := m["param"].(map[string]any); ok {
+		delete(param, "command")
+	}
+	return m
+}

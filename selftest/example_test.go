@@ -1,0 +1,43 @@
+package selftest_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/refplatform"
+	"github.com/batchcert/batchcert/selftest"
+)
+
+// Example runs a self-test of two faults with a stand-in for the suite: one fault fails a
+// MUST check, the other passes everything and survives.
+func Example() {
+	certify := func(ctx context.Context, faults []string) (*batchcert.Results, error) {
+		res := &batchcert.Results{Verdict: "CONFORMANT"}
+		if len(faults) == 1 && faults[0] == refplatform.FaultProgressPercent {
+			res.Verdict = "NONCONFORMANT"
+			res.Checks = []batchcert.Check{{ID: "lifecycle/final", Severity: batchcert.Must, Outcome: batchcert.Fail}}
+		}
+		return res, nil
+	}
+	st, err := selftest.Run(context.Background(), selftest.Config{Certify: certify,
+		Faults: []string{refplatform.FaultProgressPercent, refplatform.FaultThrottlePerToken}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := selftest.WriteMatrix(os.Stdout, st); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// FAULT               RESULT    CAUGHT BY
+	// progress-percent    KILLED    lifecycle/final
+	// throttle-per-token  SURVIVED  -
+	//
+	// clean reference: CONFORMANT
+	// kill rate: 1/2 (50.0%)
+	//
+	// survivors (deviations the suite does not catch):
+	//   throttle-per-token: the throttle counts per access token instead of per application, so a new login resets the quota (AMB.9)
+}

@@ -1,0 +1,61 @@
+package selftest
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/batchcert/batchcert"
+)
+
+// WriteMatrix prints the kill matrix as a table (fault, KILLED or SURVIVED, the checks that
+// caught it), then the clean run's verdict, the kill rate and what each survivor models.
+func WriteMatrix(w io.Writer, st *batchcert.SelfTest) error {
+	if st == nil {
+		return fmt.Errorf("selftest: no matrix to write")
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FAULT\tRESULT\tCAUGHT BY")
+	for _, k := range st.Faults {
+		fmt.Fprintln(tw, line(k))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("selftest: write matrix: %w", err)
+	}
+	var b strings.Builder
+	clean := "CONFORMANT"
+	if !st.CleanConformant {
+		clean = "NOT CONFORMANT (the matrix means nothing until it is)"
+	}
+	fmt.Fprintf(&b, "\nclean reference: %s\n", clean)
+	killed, total := Killed(st)
+	fmt.Fprintf(&b, "kill rate: %d/%d (%s)\n", killed, total, percent(killed, total))
+	if killed < total {
+		b.WriteString("\nsurvivors (deviations the suite does not catch):\n")
+		for _, k := range st.Faults {
+			if !k.Killed {
+				fmt.Fprintf(&b, "  %s: %s\n", k.Fault, k.Description)
+			}
+		}
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("selftest: write matrix: %w", err)
+	}
+	return nil
+}
+
+// line is one row of the matrix, tab-separated.
+func line(k batchcert.FaultKill) string {
+	if !k.Killed {
+		return k.Fault + "\t" + Survived + "\t-"
+	}
+	return k.Fault + "\tKILLED\t" + strings.Join(k.CaughtBy, ", ")
+}
+
+func percent(n, total int) string {
+	if total == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(total))
+}

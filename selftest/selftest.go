@@ -1,0 +1,198 @@
+package selftest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/refplatform"
+)
+
+// Fault is a named fault of the reference platform.
+type Fault = refplatform.Fault
+
+// DefaultParallel is how many faulted platforms Run certifies at once by default.
+const DefaultParallel = 2
+
+// MaxCaughtBy is how many catching checks the matrix keeps per fault.
+const MaxCaughtBy = 3
+
+// Survived is what the matrix shows for a fault no MUST check caught.
+const Survived = "SURVIVED"
+
+// ErrCleanNonconformant is returned (wrapped) when the clean reference is not CONFORMANT:
+// then no fault's result would mean anything, so none is run.
+var ErrCleanNonconformant = errors.New("the clean reference platform is not conformant")
+
+// CertifyFunc certifies a reference platform with the named faults switched on (none: the
+// clean reference) and returns the run's results. An error means the run could not be made.
+type CertifyFunc func(ctx context.Context, faults []string) (*batchcert.Results, error)
+
+// Config is one self-test run.
+type Config struct {
+	// Certify runs the suite against a reference platform with faults; required.
+	Certify CertifyFunc
+	// Faults are the fault names to try, in matrix order; nil tries every named fault.
+	Faults []string
+	// Parallel is how many faulted platforms are certified at once (default DefaultParallel).
+	Parallel int
+	// Progress, when set, gets one line per fault as its run finishes.
+	Progress io.Writer
+}
+
+// Run certifies the clean reference, then each fault, and returns the kill matrix in the
+// order of cfg.Faults. It returns a usage error (batchcert.ExitUsage) for a missing Certify
+// or an unknown fault, ErrCleanNonconformant (with the matrix's CleanConformant false) when
+// the clean reference fails a MUST check, and the first error of Certify otherwise.
+func Run(ctx context.Context, cfg Config) (*batchcert.SelfTest, error) {
+	if cfg.Certify == nil {
+		return nil, batchcert.Usagef("selftest: no Certify function")
+	}
+	faults, err := resolve(cfg.Faults)
+	if err != nil {
+		return nil, err
+	}
+	par := cfg.Parallel
+	if par <= 0 {
+		par = DefaultParallel
+	}
+	st := &batchcert.SelfTest{Faults: []batchcert.FaultKill{}}
+	clean, err := cfg.Certify(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("selftest: certify the clean reference: %w", err)
+	}
+	if clean == nil {
+		return nil, errors.New("selftest: certify the clean reference: no results")
+	}
+	if failed := mustFailures(clean, MaxCaughtBy); clean.Verdict != "CONFORMANT" || len(failed) > 0 {
+		return st, fmt.Errorf("selftest: %w: verdict %s, failed %v", ErrCleanNonconformant, clean.Verdict, failed)
+	}
+	st.CleanConformant = true
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	kills := make([]batchcert.FaultKill, len(faults))
+	errs := make([]error, len(faults))
+	var progressMu sync.Mutex
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for i, f := range faults {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				errs[i] = ctx.Err()
+				return
+			}
+			kills[i], errs[i] = certifyFault(ctx, cfg.Certify, f)
+			if errs[i] != nil {
+				cancel()
+				return
+			}
+			if cfg.Progress != nil {
+				progressMu.Lock()
+				fmt.Fprintln(cfg.Progress, strings.ReplaceAll(line(kills[i]), "\t", "  "))
+				progressMu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		// The first real error, not the cancellations it caused.
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, fmt.Errorf("selftest: fault %s: %w", faults[i].Name, err)
+		}
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("selftest: fault %s: %w", faults[i].Name, err)
+		}
+	}
+	st.Faults = kills
+	return st, nil
+}
+
+// resolve turns fault names into faults; nil means all.
+func resolve(names []string) ([]Fault, error) {
+	all := refplatform.Faults()
+	if names == nil {
+		return all, nil
+	}
+	byName := map[string]Fault{}
+	for _, f := range all {
+		byName[f.Name] = f
+	}
+	out := make([]Fault, 0, len(names))
+	seen := map[string]bool{}
+	for _, n := range names {
+		f, ok := byName[n]
+		if !ok {
+			return nil, batchcert.Usagef("selftest: unknown fault %q (see refplatform.Faults)", n)
+		}
+		if seen[n] {
+			return nil, batchcert.Usagef("selftest: fault %q named twice", n)
+		}
+		seen[n] = true
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// certifyFault certifies the reference with one fault and says whether it was caught.
+func certifyFault(ctx context.Context, certify CertifyFunc, f Fault) (batchcert.FaultKill, error) {
+	k := batchcert.FaultKill{Fault: f.Name, Description: f.Description}
+	res, err := certify(ctx, []string{f.Name})
+	if err != nil {
+		return k, err
+	}
+	if res == nil {
+		return k, errors.New("no results")
+	}
+	if res.Incomplete {
+		if err := ctx.Err(); err != nil {
+			return k, err
+		}
+		return k, errors.New("the run was incomplete")
+	}
+	k.CaughtBy = mustFailures(res, MaxCaughtBy)
+	k.Killed = len(k.CaughtBy) > 0
+	return k, nil
+}
+
+// mustFailures lists the ids of up to max MUST checks that failed, in the run's order.
+func mustFailures(res *batchcert.Results, max int) []string {
+	var out []string
+	for _, c := range res.Checks {
+		if c.Severity == batchcert.Must && c.Outcome == batchcert.Fail {
+			out = append(out, c.ID)
+			if len(out) == max {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Killed counts the faults caught and the faults tried.
+func Killed(st *batchcert.SelfTest) (killed, total int) {
+	if st == nil {
+		return 0, 0
+	}
+	for _, k := range st.Faults {
+		if k.Killed {
+			killed++
+		}
+	}
+	return killed, len(st.Faults)
+}
