@@ -83,3 +83,29 @@ func TestReferencePassesEverything(t *testing.T) {
 		}
 	}
 }
+
+// TestReferenceDeterministic: 20 runs against fresh references give the same checks with the
+// same outcomes, so CI never sees a flaky verdict.
+func TestReferenceDeterministic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays the whole suite 20 times")
+	}
+	var first []string
+	for i := 0; i < 20; i++ {
+		res, err := Check(context.Background(), Config{Target: startReference(t), Secrets: lookupSecret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]string, len(res.Checks))
+		for j, c := range res.Checks {
+			got[j] = c.ID + " " + string(c.Outcome)
+		}
+		if i == 0 {
+			first = got
+			continue
+		}
+		if strings.Join(got, "\n") != strings.Join(first, "\n") {
+			t.Fatalf("run %d differs from run 1: %d checks vs %d (%s)", i+1, len(got), len(first), res.Verdict)
+		}
+	}
+}
