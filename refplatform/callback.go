@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -24,15 +28,49 @@ type callbackSender struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	sent   func(ok bool)
+	// anyHost lets callbacks leave the machine (serve -callback-any-host).
+	anyHost bool
 }
 
-func newCallbackSender(sent func(ok bool)) *callbackSender {
+// errNotLoopback refuses a callback to a host off this machine.
+var errNotLoopback = errors.New("callback host is not a loopback address (the reference calls back only to 127.0.0.0/8, ::1 and localhost unless told otherwise)")
+
+func newCallbackSender(sent func(ok bool), anyHost bool) *callbackSender {
 	ctx, cancel := context.WithCancel(context.Background())
+	dialer := &net.Dialer{Timeout: CallbackTimeout}
+	if !anyHost {
+		// Checked on the address actually dialled, so a name that resolves elsewhere is refused too.
+		dialer.Control = func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+				return errNotLoopback
+			}
+			return nil
+		}
+	}
 	return &callbackSender{
 		// No proxy: results go only to the URL the task was given.
-		client: &http.Client{Timeout: CallbackTimeout, Transport: &http.Transport{Proxy: nil}},
-		ctx:    ctx, cancel: cancel, sent: sent,
+		client: &http.Client{Timeout: CallbackTimeout, Transport: &http.Transport{Proxy: nil, DialContext: dialer.DialContext}},
+		ctx:    ctx, cancel: cancel, sent: sent, anyHost: anyHost,
 	}
+}
+
+// allowed says whether a callback URL may be called at all: by default only loopback hosts, so
+// that a task given someone else's callbackUrl never makes the reference send traffic off the
+// machine (no name is even resolved unless it is localhost).
+func (c *callbackSender) allowed(raw string) error {
+	if c.anyHost {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("callback url: %w", err)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
+		return nil
+	}
+	return errNotLoopback
 }
 
 func (c *callbackSender) send(cb callback) {
@@ -45,6 +83,9 @@ func (c *callbackSender) send(cb callback) {
 }
 
 func (c *callbackSender) post(cb callback) error {
+	if err := c.allowed(cb.url); err != nil {
+		return err
+	}
 	body, err := json.Marshal(cb.body)
 	if err != nil {
 		return fmt.Errorf("encode callback: %w", err)

@@ -15,6 +15,8 @@ type Config struct {
 	ClientCA    string // PEM bundle for client certificates
 	RequireCert bool   // client certificate mandatory
 	Faults      []string
+	// CallbackAnyHost lets callbacks go to hosts off this machine.
+	CallbackAnyHost bool
 }
 
 // DefaultConfig is the configuration New uses without options.
@@ -38,6 +40,9 @@ func (c Config) Options() ([]Option, error) {
 	}
 	if c.Throttle != (ThrottleConfig{}) {
 		opts = append(opts, WithThrottle(c.Throttle))
+	}
+	if c.CallbackAnyHost {
+		opts = append(opts, WithCallbackAnyHost())
 	}
 	if c.TaskLimit != 0 {
 		opts = append(opts, WithTaskLimit(c.TaskLimit))

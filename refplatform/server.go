@@ -29,6 +29,8 @@ type Server struct {
 
 	addr, controlAddr string
 	timeScale         float64
+	// callbackAnyHost lets callbacks leave the machine (WithCallbackAnyHost).
+	callbackAnyHost   bool
 	certDir           string
 	clientCA          string
 	requireClientCert bool
@@ -142,6 +144,15 @@ func WithFaults(names ...string) Option {
 	}
 }
 
+// WithCallbackAnyHost lets callbacks go to any host. By default the reference calls back only
+// to loopback addresses, so a task never makes it send traffic off the machine.
+func WithCallbackAnyHost() Option {
+	return func(s *Server) error {
+		s.callbackAnyHost = true
+		return nil
+	}
+}
+
 // WithLogger sets the logger (default: discard). Secrets and tokens are never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *Server) error {
@@ -187,7 +198,7 @@ func New(opts ...Option) (*Server, error) {
 		} else {
 			s.p.callbacksFailed.Add(1)
 		}
-	})
+	}, s.callbackAnyHost)
 	s.p.reset()
 	return s, nil
 }

@@ -42,6 +42,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&c.TLSDir, "tls", "", "serve HTTPS with a self-signed certificate written to `dir`")
 	fs.StringVar(&c.ClientCA, "client-ca", "", "PEM `file` of CAs for client certificates (two-way TLS; needs -tls)")
 	fs.BoolVar(&c.RequireCert, "require-client-cert", false, "reject clients without a certificate (with -client-ca)")
+	fs.BoolVar(&c.CallbackAnyHost, "callback-any-host", false, "let task callbacks go to hosts off this machine (default: loopback only)")
 	listFaults := fs.Bool("list-faults", false, "list the named faults and exit")
 	faults := referenceFlags(fs, &c)
 	if err := parseFlags(fs, args, stderr); err != nil {
