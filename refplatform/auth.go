@@ -82,3 +82,24 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
 }
+
+// live returns app's latest token pair while its access token is unexpired (fault
+// login-token-reused answers it again instead of issuing a new one).
+func (a *auth) live(app string, now time.Time) (tokenPair, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.tokens[app]
+	if p == nil || !now.Before(p.issued.Add(AccessTokenLifetime)) {
+		return tokenPair{}, false
+	}
+	return *p, true
+}
+
+// accessExpired reports whether app's latest access token has outlived AccessTokenLifetime
+// (fault refresh-after-expiry-refused).
+func (a *auth) accessExpired(app string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.tokens[app]
+	return p != nil && !now.Before(p.issued.Add(AccessTokenLifetime))
+}

@@ -42,6 +42,12 @@ type engine struct {
 	nonAtomic bool
 	// dupNames (fault taskname-duplicate-accepted) skips the task-name check.
 	dupNames bool
+	// slotKept (fault tasklimit-slot-kept) never frees a finished task's slot.
+	slotKept bool
+	// tagsUnbound (fault tag-pair-not-bound) does not bind the tag pairs a task used.
+	tagsUnbound bool
+	// namesGlobal (fault taskname-unique-global) checks task names across all applications.
+	namesGlobal bool
 
 	mu         sync.Mutex
 	tasks      map[string]*task
@@ -183,13 +189,13 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 			return nil, errAt(http.StatusBadRequest, CodeTagUsed) // AMB.R4
 		}
 	}
-	if !e.dupNames && e.names[req.AppID][req.TaskName] {
+	if !e.dupNames && e.nameTaken(req.AppID, req.TaskName) {
 		e.mu.Unlock()
 		return nil, errAt(http.StatusOK, CodeTaskNameExists) // AMB.R9
 	}
 	live := e.unfinished[req.AppID][:0]
 	for _, u := range e.unfinished[req.AppID] {
-		if now.Before(u.finish) {
+		if now.Before(u.finish) || e.slotKept {
 			live = append(live, u)
 		}
 	}
@@ -210,13 +216,29 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 	}
 	e.names[req.AppID][req.TaskName] = true
 	for _, tg := range req.Tags {
-		e.bound[tg] = true
+		if !e.tagsUnbound {
+			e.bound[tg] = true
+		}
 	}
 	if t.param.CallbackURL != nil {
 		e.callbacks = append(e.callbacks, t)
 	}
 	e.mu.Unlock()
 	return t, nil
+}
+
+// nameTaken reports whether app already has a task called name (AMB.R9); under fault
+// taskname-unique-global, whether any application has. The caller holds e.mu.
+func (e *engine) nameTaken(app, name string) bool {
+	if !e.namesGlobal {
+		return e.names[app][name]
+	}
+	for _, names := range e.names {
+		if names[name] {
+			return true
+		}
+	}
+	return false
 }
 
 func newTask(req *createRequest, operator string, devs []*Device, now time.Time) *task {

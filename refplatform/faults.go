@@ -67,6 +67,29 @@ const (
 	FaultTaskNameDuplicate   = "taskname-duplicate-accepted"
 	FaultTokenNotSuperseded  = "token-not-superseded"
 	FaultTokenNeverExpires   = "token-never-expires"
+	// input validation and edges
+	FaultValidationLax   = "validation-lax"
+	FaultEdgesRejected   = "edges-rejected"
+	FaultMissingHeader   = "missing-header-1010005"
+	FaultNoRightsAllowed = "norights-allowed"
+	// status codes and answer shapes
+	FaultErrorsStatus500       = "errors-status-500"
+	FaultHTTP500As502          = "http-500-as-502"
+	FaultCreate201             = "create-201"
+	FaultDetailsNoTotalCount   = "details-no-totalcount"
+	FaultDetailsPageClamped    = "details-page-clamped"
+	FaultDetailsPageNoOneBased = "details-pageno-one-based"
+	FaultPendingAsWaitResult   = "pending-as-waitresult"
+	FaultQueryNoAppID          = "query-no-appid"
+	// tokens
+	FaultExpiresInMillis    = "login-expiresin-ms"
+	FaultExpiresInString    = "login-expiresin-string"
+	FaultLoginTokenReused   = "login-token-reused"
+	FaultRefreshAfterExpiry = "refresh-after-expiry-refused"
+	// engine rules
+	FaultTaskLimitSlotKept    = "tasklimit-slot-kept"
+	FaultTagPairNotBound      = "tag-pair-not-bound"
+	FaultTaskNameUniqueGlobal = "taskname-unique-global"
 )
 
 var faultRegistry = map[string]string{
@@ -120,6 +143,29 @@ var faultRegistry = map[string]string{
 	FaultTaskNameDuplicate:   "create accepts a task name the application already used instead of answering 105002 (AMB.R9)",
 	FaultTokenNotSuperseded:  "a new login does not invalidate the application's previous access token (RULE.token-latest)",
 	FaultTokenNeverExpires:   "access tokens are accepted after their 3600 s lifetime (RULE.token-expiry)",
+
+	FaultValidationLax:   "create does not reject a body that breaks a field rule but processes what it can, defaulting or ignoring the rest (FLD.create.*)",
+	FaultEdgesRejected:   "create rejects values exactly at a documented minimum or maximum with 400/50400 (an exclusive bound check, FLD.create.*)",
+	FaultMissingHeader:   "create answers a missing app_key or Authorization header with 403/1010005 instead of 400/50400 (AMB.R1)",
+	FaultNoRightsAllowed: "create lets an application without batch-task rights create tasks instead of answering 401/100028 (AMB.R7)",
+
+	FaultErrorsStatus500:       "a gateway answers every error with HTTP 500, keeping the platform's error body (ERR.*)",
+	FaultHTTP500As502:          "a reverse proxy answers the platform's HTTP 500 errors as 502 Bad Gateway, keeping the body (ERR.*.500.*)",
+	FaultCreate201:             "a successful create answers HTTP 201 Created instead of 200 (RSP.create.taskID)",
+	FaultDetailsNoTotalCount:   "details answers leave out totalCount (RSP.details.totalCount)",
+	FaultDetailsPageClamped:    "details answers a pageNo past the last page with the last page instead of an empty one (FLD.details.pageNo)",
+	FaultDetailsPageNoOneBased: "details numbers pages from 1 in its answer: the first page comes back as pageNo 1 (RSP.details.pageNo)",
+	FaultPendingAsWaitResult:   "details reports subtasks queued but not yet delivered as WaitResult instead of Pending (AMB.R8)",
+	FaultQueryNoAppID:          "query leaves appId out of its answer (RSP.query.appId)",
+
+	FaultExpiresInMillis:    "login and refreshToken answer expiresIn in milliseconds (3600000) instead of seconds (RSP.login.expiresIn)",
+	FaultExpiresInString:    "login and refreshToken answer expiresIn as a JSON string (\"3600\") instead of an integer (RSP.login.expiresIn)",
+	FaultLoginTokenReused:   "a login while the access token is still valid answers that same token instead of a new one (AMB.R10)",
+	FaultRefreshAfterExpiry: "refreshToken answers 401/100208 once the access token has expired, although the refresh token is valid (RULE.token-expiry)",
+
+	FaultTaskLimitSlotKept:    "finished tasks keep counting against the task limit, so a slot is never freed (AMB.10)",
+	FaultTagPairNotBound:      "a (tagName, tagValue) pair a task used does not become bound, so another task may use it again (AMB.R4)",
+	FaultTaskNameUniqueGlobal: "task names are unique across all applications instead of per application (AMB.R9)",
 }
 
 // Faults lists the named faults, sorted by name.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // This file holds the named faults' code paths that are more than a flag on the clean path:
@@ -21,6 +22,9 @@ func (p *platform) applyFaults(st *state) {
 	}
 	st.engine.nonAtomic = p.fault(FaultTaskLimitNonAtomic)
 	st.engine.dupNames = p.fault(FaultTaskNameDuplicate)
+	st.engine.slotKept = p.fault(FaultTaskLimitSlotKept)
+	st.engine.tagsUnbound = p.fault(FaultTagPairNotBound)
+	st.engine.namesGlobal = p.fault(FaultTaskNameUniqueGlobal)
 	st.auth.keepOld = p.fault(FaultTokenNotSuperseded)
 	st.auth.ignoreExpiry = p.fault(FaultTokenNeverExpires)
 	if p.fault(FaultThrottle110) {
@@ -83,6 +87,12 @@ func (p *platform) writeErr(w http.ResponseWriter, op string, e *apiError) {
 	case e.code == CodeTaskLimit && p.fault(FaultHTTP105001As403):
 		status = http.StatusForbidden
 	}
+	if p.fault(FaultErrorsStatus500) {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusInternalServerError && p.fault(FaultHTTP500As502) {
+		status = http.StatusBadGateway
+	}
 	desc := Description(op, e.code)
 	switch {
 	case p.fault(FaultErrorBodyResultCode):
@@ -132,10 +142,10 @@ func (p *platform) faultyView(v TaskView, t *task, c counters, now time.Time) an
 	if p.fault(FaultParamMissing) {
 		v.Param = nil
 	}
-	if p.fault(FaultParamCommandDropped) {
-		return dropCommand(v)
+	if !p.fault(FaultParamCommandDropped) && !p.fault(FaultQueryNoAppID) {
+		return v
 	}
-	return v
+	return p.dropFields(v)
 }
 
 // faultyCounters applies the counter and rounding faults.
@@ -182,8 +192,9 @@ func ceilRate(n, total int, percent bool) int {
 	return (n*scale + total - 1) / total
 }
 
-// dropCommand renders v with param.command removed (fault param-command-dropped).
-func dropCommand(v TaskView) any {
+// dropFields renders v with the fields faults param-command-dropped (param.command) and
+// query-no-appid (appId) remove.
+func (p *platform) dropFields(v TaskView) any {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return v
@@ -192,8 +203,80 @@ func dropCommand(v TaskView) any {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return v
 	}
-	if param, ok := m["param"].(map[string]any); ok {
+	if param, ok := m["param"].(map[string]any); ok && p.fault(FaultParamCommandDropped) {
 		delete(param, "command")
 	}
+	if p.fault(FaultQueryNoAppID) {
+		delete(m, "appId")
+	}
 	return m
+}
+
+// loginAnswer applies the token-answer faults to login's and refresh's answer.
+func (p *platform) loginAnswer(r LoginResponse) any {
+	if p.fault(FaultExpiresInMillis) {
+		r.ExpiresIn *= 1000
+	}
+	if !p.fault(FaultExpiresInString) {
+		return r
+	}
+	return map[string]any{"scope": r.Scope, "tokenType": r.TokenType, "expiresIn": strconv.Itoa(r.ExpiresIn),
+		"accessToken": r.AccessToken, "refreshToken": r.RefreshToken}
+}
+
+// detailsPageNoTotal is details' answer under fault details-no-totalcount.
+type detailsPageNoTotal struct {
+	PageNo      int           `json:"pageNo"`
+	PageSize    int           `json:"pageSize"`
+	TaskDetails []SubtaskView `json:"taskDetails"`
+}
+
+// detailsAnswer applies the details-answer faults to page.
+func (p *platform) detailsAnswer(page DetailsPage) any {
+	if p.fault(FaultDetailsPageNoOneBased) {
+		page.PageNo++
+	}
+	if p.fault(FaultDetailsNoTotalCount) {
+		return detailsPageNoTotal{PageNo: page.PageNo, PageSize: page.PageSize, TaskDetails: page.TaskDetails}
+	}
+	return page
+}
+
+// atEdge reports whether a valid create request has a value exactly at a documented minimum
+// or maximum (fault edges-rejected treats the bounds as exclusive).
+func atEdge(r *createRequest, lim createLimits) bool {
+	runes := utf8.RuneCountInString
+	edge := func(n, lo, hi int) bool { return n == lo || n == hi }
+	c := r.Param.Command
+	switch {
+	case edge(runes(r.TaskName), 1, lim.taskNameMax), edge(r.Timeout, lim.timeoutMin, lim.timeoutMax),
+		edge(runes(c.ServiceID), 1, 64), edge(runes(c.Method), 1, 128):
+		return true
+	case r.Param.MaxRetransmit != nil && edge(*r.Param.MaxRetransmit, 0, lim.retransmitMax):
+		return true
+	}
+	for _, t := range r.Tags {
+		if edge(runes(t.Name), 1, 128) || edge(runes(t.Value), 1, 1024) {
+			return true
+		}
+	}
+	return false
+}
+
+// detailsPageNo is the page details answers for pageNo: under fault details-page-clamped, a
+// pageNo past the last page answers the last page.
+func (p *platform) detailsPageNo(pageNo, pageSize, n int) int {
+	if last := max(n-1, 0) / pageSize; pageNo > last && p.fault(FaultDetailsPageClamped) {
+		return last
+	}
+	return pageNo
+}
+
+// subtaskStatus is the status details answers for a subtask in status st: under fault
+// pending-as-waitresult, a queued but undelivered subtask is already WaitResult.
+func (p *platform) subtaskStatus(st string) string {
+	if st == StatusPending && p.fault(FaultPendingAsWaitResult) {
+		return StatusWaitResult
+	}
+	return st
 }

@@ -116,11 +116,19 @@ type LoginResponse struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-func (p *platform) issue(w http.ResponseWriter, app string) {
+// issue answers a new token pair for app; login says whether login (not refresh) asks.
+func (p *platform) issue(w http.ResponseWriter, app string, login bool) {
 	st := p.st.Load()
-	pair := st.auth.issue(app, p.clock.Now())
-	writeJSON(w, http.StatusOK, LoginResponse{Scope: "default", TokenType: "bearer",
-		ExpiresIn: int(AccessTokenLifetime / time.Second), AccessToken: pair.access, RefreshToken: pair.refresh})
+	now := p.clock.Now()
+	pair, ok := tokenPair{}, false
+	if login && p.fault(FaultLoginTokenReused) {
+		pair, ok = st.auth.live(app, now)
+	}
+	if !ok {
+		pair = st.auth.issue(app, now)
+	}
+	writeJSON(w, http.StatusOK, p.loginAnswer(LoginResponse{Scope: "default", TokenType: "bearer",
+		ExpiresIn: int(AccessTokenLifetime / time.Second), AccessToken: pair.access, RefreshToken: pair.refresh}))
 }
 
 // login: form appId, secret (§4).
@@ -149,10 +157,13 @@ func (p *platform) checkSecret(w http.ResponseWriter, appID, secret, refresh str
 	if refresh != "" && !p.st.Load().auth.validRefresh(appID, refresh, p.clock.Now()) {
 		return errAt(http.StatusUnauthorized, CodeBadSecret)
 	}
+	if refresh != "" && p.fault(FaultRefreshAfterExpiry) && p.st.Load().auth.accessExpired(appID, p.clock.Now()) {
+		return errAt(http.StatusUnauthorized, CodeBadSecret)
+	}
 	if app.Frozen {
 		return errAt(http.StatusBadRequest, CodeAppFrozen)
 	}
-	p.issue(w, appID)
+	p.issue(w, appID, refresh == "")
 	return nil
 }
 
@@ -212,11 +223,15 @@ func (p *platform) create(w http.ResponseWriter, r *http.Request) *apiError {
 		return bad
 	}
 	st := p.st.Load()
-	caller, aerr := p.authenticate(r, st, bad, bad)
+	missing := bad
+	if p.fault(FaultMissingHeader) {
+		missing = errAt(http.StatusForbidden, CodeTokenInvalid)
+	}
+	caller, aerr := p.authenticate(r, st, missing, bad)
 	if aerr != nil {
 		return aerr
 	}
-	if !p.world.App(caller).BatchRights {
+	if !p.world.App(caller).BatchRights && !p.fault(FaultNoRightsAllowed) {
 		return errAt(http.StatusUnauthorized, CodeNoRight) // AMB.R7
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -228,9 +243,17 @@ func (p *platform) create(w http.ResponseWriter, r *http.Request) *apiError {
 	if err != nil {
 		return bad
 	}
-	req, err := parseCreate(body, p.createLimits())
-	if err != nil {
+	lim := p.createLimits()
+	req, err := parseCreate(body, lim)
+	switch {
+	case err != nil && p.fault(FaultValidationLax):
+		if req, aerr = parseCreateLax(body, caller); aerr != nil {
+			return aerr
+		}
+	case err != nil:
 		p.log.Debug("refplatform: invalid create", "reason", err.Error())
+		return bad
+	case p.fault(FaultEdgesRejected) && atEdge(req, lim):
 		return bad
 	}
 	if p.fault(FaultCreate50252LongName) && utf8.RuneCountInString(req.TaskName) > 128 {
@@ -250,7 +273,11 @@ func (p *platform) create(w http.ResponseWriter, r *http.Request) *apiError {
 	if p.fault(FaultCreateTaskIDLowercase) {
 		key = "taskId"
 	}
-	writeJSON(w, http.StatusOK, map[string]string{key: t.id})
+	status := http.StatusOK
+	if p.fault(FaultCreate201) {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, map[string]string{key: t.id})
 	return nil
 }
 
@@ -469,15 +496,16 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 			continue
 		}
 		o, e := subtaskResult(stt)
-		all = append(all, SubtaskView{Status: stt, Output: o, Error: e,
+		all = append(all, SubtaskView{Status: p.subtaskStatus(stt), Output: o, Error: e,
 			Param: SubtaskParam{DeviceID: s.device, CommandID: s.commandID}})
 	}
+	pageNo = p.detailsPageNo(pageNo, pageSize, len(all))
 	page := DetailsPage{PageNo: pageNo, PageSize: pageSize, TotalCount: len(all), TaskDetails: []SubtaskView{}}
 	if pageNo <= len(all)/pageSize {
 		from := pageNo * pageSize
 		to := min(from+pageSize, len(all))
 		page.TaskDetails = append(page.TaskDetails, all[from:to]...)
 	}
-	writeJSON(w, http.StatusOK, page)
+	writeJSON(w, http.StatusOK, p.detailsAnswer(page))
 	return nil
 }

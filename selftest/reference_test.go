@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,9 +51,50 @@ func TestReferenceKillMatrix(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole suite once per fault")
 	}
-	st, err := selftest.Run(context.Background(), selftest.Config{Certify: certifyReference})
+	// Every run's failing checks are recorded, so that the same runs also prove the converse of
+	// the kill rate: every check of the clean run fails against some broken reference.
+	var mu sync.Mutex
+	var cleanIDs []string
+	failedSomewhere := map[string]bool{}
+	record := func(ctx context.Context, faults []string) (*batchcert.Results, error) {
+		res, err := certifyReference(ctx, faults)
+		if err != nil {
+			return res, err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range res.Checks {
+			if len(faults) == 0 {
+				cleanIDs = append(cleanIDs, c.ID)
+			} else if c.Outcome == batchcert.Fail || c.Outcome == batchcert.Errored {
+				failedSomewhere[c.ID] = true
+			}
+		}
+		return res, nil
+	}
+	st, err := selftest.Run(context.Background(), selftest.Config{Certify: record})
 	if err != nil {
 		t.Fatal(err)
+	}
+	var blind []string
+	for _, id := range cleanIDs {
+		if !failedSomewhere[id] && !notYetProven[id] {
+			blind = append(blind, id)
+		}
+	}
+	if len(blind) > 0 {
+		t.Errorf("%d of %d checks fail against no faulty reference (a check that cannot fail proves nothing; add a fault that breaks its rule):\n%s",
+			len(blind), len(cleanIDs), strings.Join(blind, "\n"))
+	}
+	var proven []string
+	for id := range notYetProven {
+		if failedSomewhere[id] {
+			proven = append(proven, id)
+		}
+	}
+	sort.Strings(proven)
+	if len(proven) > 0 {
+		t.Errorf("now proven by a fault, remove from notYetProven: %v", proven)
 	}
 	var buf bytes.Buffer
 	if err := selftest.WriteMatrix(&buf, st); err != nil {
@@ -69,3 +112,7 @@ func TestReferenceKillMatrix(t *testing.T) {
 		t.Errorf("faults the suite does not catch: %v", lost)
 	}
 }
+
+// notYetProven lists checks no fault of the reference breaks yet. It is a ratchet: it may only
+// shrink, and the test fails when an entry becomes proven.
+var notYetProven = map[string]bool{}

@@ -29,7 +29,7 @@ func referenceFlags(fs *flag.FlagSet, c *refplatform.Config) (faults *stringList
 	fs.BoolVar(&c.Throttle.RejectedCount, "throttle-rejected-count", c.Throttle.RejectedCount, "throttled calls count against the quota")
 	fs.IntVar(&c.TaskLimit, "task-limit", c.TaskLimit, "unfinished tasks per app")
 	faults = &stringList{}
-	fs.Var(faults, "fault", "switch on a named fault (repeatable; see -list-faults)")
+	fs.Var(faults, "fault", "switch on a named fault of the reference (repeatable; batchcert serve -list-faults lists them)")
 	return faults
 }
 
