@@ -70,6 +70,8 @@ const (
 	// input validation and edges
 	FaultValidationLax   = "validation-lax"
 	FaultEdgesRejected   = "edges-rejected"
+	FaultEnumsRejected   = "enum-values-rejected"
+	FaultPagingEdges     = "paging-edges-rejected"
 	FaultMissingHeader   = "missing-header-1010005"
 	FaultNoRightsAllowed = "norights-allowed"
 	// status codes and answer shapes
@@ -146,6 +148,8 @@ var faultRegistry = map[string]string{
 
 	FaultValidationLax:   "create does not reject a body that breaks a field rule but processes what it can, defaulting or ignoring the rest (FLD.create.*)",
 	FaultEdgesRejected:   "create rejects values exactly at a documented minimum or maximum with 400/50400 (an exclusive bound check, FLD.create.*)",
+	FaultPagingEdges:     "details rejects pageNo 0 given explicitly and pageSize 1 or 250 with 400/100022: exclusive bounds on paging (FLD.details.pageNo, FLD.details.pageSize)",
+	FaultEnumsRejected:   "documented enum values of query parameters (select=tags, a details status filter) are answered 400/100022: the filter is wired to the wrong list (FLD.query.select, FLD.details.status)",
 	FaultMissingHeader:   "create answers a missing app_key or Authorization header with 403/1010005 instead of 400/50400 (AMB.R1)",
 	FaultNoRightsAllowed: "create lets an application without batch-task rights create tasks instead of answering 401/100028 (AMB.R7)",
 

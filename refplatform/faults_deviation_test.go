@@ -173,6 +173,17 @@ func fieldDeviations() []deviation {
 				id := e.mustCreate("app-primary", taskBody("app-primary", "s", nil))
 				return fmt.Sprint(e.query("app-primary", id, "select=foo").status)
 			}, clean: "400", faulty: "200"},
+		{fault: FaultEnumsRejected, reason: "select=tags and status=Fail answered 400 (FLD.query.select, FLD.details.status)",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "e", nil))
+				return fmt.Sprint(e.query("app-primary", id, "select=tags").status, " ", e.details("app-primary", "status=Fail&taskId="+id).status)
+			}, clean: "200 200", faulty: "400 400"},
+		{fault: FaultPagingEdges, reason: "pageNo=0, pageSize=1 and pageSize=250 answered 400 (FLD.details.pageNo, FLD.details.pageSize)",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "p", nil))
+				return fmt.Sprint(e.details("app-primary", "pageNo=0&taskId="+id).status, " ",
+					e.details("app-primary", "pageSize=1&taskId="+id).status, " ", e.details("app-primary", "pageSize=250&taskId="+id).status)
+			}, clean: "200 200 200", faulty: "400 400 400"},
 		{fault: FaultCrossAppRead, reason: "app-primary reads app-other's task by id (RULE.cross-app)",
 			observe: func(t *testing.T, e *env) string {
 				id := e.mustCreate("app-other", taskBody("app-other", "mine", nil))

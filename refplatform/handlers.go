@@ -380,7 +380,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		return errAt(http.StatusBadRequest, CodeIllegalRequest)
 	}
 	sel := q.Get("select")
-	if !validID(id) || (sel != "" && sel != "tags" && !p.fault(FaultSelectUnvalidated)) {
+	if !validID(id) || (sel != "" && sel != "tags" && !p.fault(FaultSelectUnvalidated)) || (sel == "tags" && p.fault(FaultEnumsRejected)) {
 		return errAt(http.StatusBadRequest, CodeQueryInvalid)
 	}
 	owner, aerr := p.readOwner(caller, q.Get("appId"))
@@ -456,18 +456,22 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 	status, dev, cmd := q.Get("status"), q.Get("deviceId"), q.Get("commandId")
 	switch status {
 	case "", StatusPending, StatusWaitResult, StatusSuccess, StatusFail, StatusTimeout:
+		if status != "" && p.fault(FaultEnumsRejected) {
+			return bad
+		}
 	default:
 		return bad
 	}
 	pageNo, pageSize := 0, DefaultPageSize
 	var err error
 	if s := q.Get("pageNo"); s != "" {
-		if pageNo, err = strconv.Atoi(s); err != nil || pageNo < 0 {
+		if pageNo, err = strconv.Atoi(s); err != nil || pageNo < 0 || (pageNo == 0 && p.fault(FaultPagingEdges)) {
 			return bad
 		}
 	}
 	if s := q.Get("pageSize"); s != "" {
-		if pageSize, err = strconv.Atoi(s); err != nil || pageSize < 1 || pageSize > p.maxPageSize() {
+		if pageSize, err = strconv.Atoi(s); err != nil || pageSize < 1 || pageSize > p.maxPageSize() ||
+			((pageSize == 1 || pageSize == p.maxPageSize()) && p.fault(FaultPagingEdges)) {
 			return bad
 		}
 	}

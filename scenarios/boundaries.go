@@ -15,6 +15,12 @@ func Boundaries(reqs []Requirement) []*Scenario {
 	var out []*Scenario
 	for _, r := range reqs {
 		f := r.Field
+		if f != nil && f.In == "query" && (r.Operation == "queryBatchTask" || r.Operation == "queryTaskDetails") {
+			if sc := queryBoundaries(r.ID, r.Operation, f); sc != nil {
+				out = append(out, sc)
+			}
+			continue
+		}
 		if f == nil || r.Operation != "createBatchTask" || f.In != "body" {
 			continue
 		}
@@ -46,6 +52,80 @@ func Boundaries(reqs []Requirement) []*Scenario {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// queryBoundaries generates the cases of a query-string constraint of query or taskDetails:
+// outside the range or the enum answers 400/100022 and a missing mandatory parameter
+// 400/100019 (reading AMB.R2); inside it, 200 on a task created first. appId gets only its
+// invalid case, because a valid appId must also name an application.
+func queryBoundaries(id, op string, f *FieldRule) *Scenario {
+	type qcase struct {
+		name   string
+		value  string
+		absent bool
+		valid  bool
+	}
+	var cs []qcase
+	if f.Type == "integer" {
+		if f.Minimum != nil {
+			cs = append(cs, qcase{name: fmt.Sprintf("value-%d-min-minus-1", *f.Minimum-1), value: fmt.Sprint(*f.Minimum - 1)},
+				qcase{name: fmt.Sprintf("value-%d-min", *f.Minimum), value: fmt.Sprint(*f.Minimum), valid: true})
+		}
+		if f.Maximum != nil {
+			cs = append(cs, qcase{name: fmt.Sprintf("value-%d-max", *f.Maximum), value: fmt.Sprint(*f.Maximum), valid: true},
+				qcase{name: fmt.Sprintf("value-%d-max-plus-1", *f.Maximum+1), value: fmt.Sprint(*f.Maximum + 1)})
+		}
+		cs = append(cs, qcase{name: "wrong-type", value: "ten"})
+	}
+	if f.Type == "string" && f.MaxLength != nil {
+		cs = append(cs, qcase{name: fmt.Sprintf("length-%d-max-plus-1", *f.MaxLength+1), value: strings.Repeat("x", *f.MaxLength+1)})
+	}
+	for _, v := range f.Enum {
+		cs = append(cs, qcase{name: "enum-" + v, value: v, valid: true})
+	}
+	if len(f.Enum) > 0 {
+		cs = append(cs, qcase{name: "not-in-enum", value: "Not" + f.Enum[0]})
+	}
+	if f.Required {
+		cs = append(cs, qcase{name: "missing", absent: true})
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	short := map[string]string{"queryBatchTask": "query", "queryTaskDetails": "details"}[op]
+	sc := &Scenario{Name: "boundaries-" + short + "-" + strings.ToLower(f.Path), File: "(generated from the catalog)",
+		Description: "Boundary cases of " + id + ", generated from its constraints.", Needs: []string{"deviceIds", "serviceId"}}
+	body, _ := baseCreate(&FieldRule{})
+	sc.Steps = append(sc.Steps, Step{Name: "create a task", Capture: map[string]string{"taskId": "/taskID"},
+		Request: &Request{Method: "POST", Path: "/iocm/app/batchtask/v1.1.0/tasks", Body: body},
+		Expect:  []Expect{{Status: 200, Success: true, Requirements: []string{"RSP.create.taskID"}}}})
+	for _, c := range cs {
+		req := &Request{Method: "GET", Query: map[string]string{}}
+		if op == "queryBatchTask" {
+			req.Path = "/iocm/app/batchtask/v1.1.0/tasks/{{.taskId}}"
+		} else {
+			req.Path = "/iocm/app/batchtask/v1.1.0/taskDetails"
+			req.Query["taskId"] = "{{.taskId}}"
+		}
+		if c.absent {
+			delete(req.Query, f.Path)
+		} else {
+			req.Query[f.Path] = c.value
+		}
+		e := Expect{Name: "verdict", Requirements: []string{id}}
+		switch {
+		case c.valid:
+			e.Status = 200
+		case c.absent:
+			e.Status, e.ErrorCode = 400, "100019"
+			e.Requirements = append(e.Requirements, "AMB.R2")
+		default:
+			e.Status, e.ErrorCode = 400, "100022"
+			e.Requirements = append(e.Requirements, "AMB.R2")
+		}
+		sc.Steps = append(sc.Steps, Step{Name: c.name, Request: req, Expect: []Expect{e}})
+	}
+	return sc
 }
 
 type boundaryCase struct {

@@ -66,7 +66,7 @@ func TestReferenceKillMatrix(t *testing.T) {
 		for _, c := range res.Checks {
 			if len(faults) == 0 {
 				cleanIDs = append(cleanIDs, c.ID)
-			} else if c.Outcome == batchcert.Fail || c.Outcome == batchcert.Errored {
+			} else if c.Outcome == batchcert.Fail { // an ERROR (its setup broke) proves nothing of the check
 				failedSomewhere[c.ID] = true
 			}
 		}
