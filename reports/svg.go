@@ -131,7 +131,9 @@ func throttleSVG(t *batchcert.ThrottleResult) template.HTML {
 		top = math.Max(top, math.Max(float64(p.Accepted+p.Throttled), float64(inWindow[i])))
 	}
 	yticks, ymax := niceTicks(top*1.05, 5)
-	xticks, _ := niceTicksFrom(xmin, xmax, 8)
+	// The axis spans whole ticks, so the last tick label is never squeezed against the one before.
+	xticks, xmax := niceTicksFrom(xmin, xmax, 8)
+	xmin = math.Min(xmin, xticks[0])
 	c := newChart("Throttle probe: calls per bucket", xmin, xmax, ymax)
 	c.axes(xticks, func(v float64) string { return num(v) + "s" }, "time since probe start (s)", yticks, "calls")
 	for _, p := range pts {
