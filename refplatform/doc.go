@@ -13,6 +13,9 @@
 // Complete or Timeout deterministically. Only callbacks (callbackUrl) need a goroutine: the
 // server's pump, or an Advance, pushes each final subtask result once.
 //
+// The platform port also serves the GraphQL facade at /graphql (package gqlfacade): its
+// resolvers call this package's REST handler in-process, so both transports share one engine.
+//
 // Decisions where the docs are silent (beyond docs/design.md):
 //   - unknown JSON fields in request bodies are ignored (and not echoed);
 //   - a create body with a Content-Type other than application/json answers 400/50400; a

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/batchcert/batchcert/refplatform/gqlfacade"
 )
 
 // Fault is a named way to break the reference platform on purpose. The self-test switches each
@@ -92,6 +94,11 @@ const (
 	FaultTaskLimitSlotKept    = "tasklimit-slot-kept"
 	FaultTagPairNotBound      = "tag-pair-not-bound"
 	FaultTaskNameUniqueGlobal = "taskname-unique-global"
+	// the GraphQL facade (its answers only; the engine stays clean)
+	FaultGQLFieldRenamed     = gqlfacade.FaultFieldRenamed
+	FaultGQLNullableNonNull  = gqlfacade.FaultNullableNonNull
+	FaultGQLErrorWithoutCode = gqlfacade.FaultErrorWithoutCode
+	FaultGQLDataDisagrees    = gqlfacade.FaultDataDisagrees
 )
 
 var faultRegistry = map[string]string{
@@ -170,6 +177,11 @@ var faultRegistry = map[string]string{
 	FaultTaskLimitSlotKept:    "finished tasks keep counting against the task limit, so a slot is never freed (AMB.10)",
 	FaultTagPairNotBound:      "a (tagName, tagValue) pair a task used does not become bound, so another task may use it again (AMB.R4)",
 	FaultTaskNameUniqueGlobal: "task names are unique across all applications instead of per application (AMB.R9)",
+
+	FaultGQLFieldRenamed:     gqlfacade.Descriptions[FaultGQLFieldRenamed],
+	FaultGQLNullableNonNull:  gqlfacade.Descriptions[FaultGQLNullableNonNull],
+	FaultGQLErrorWithoutCode: gqlfacade.Descriptions[FaultGQLErrorWithoutCode],
+	FaultGQLDataDisagrees:    gqlfacade.Descriptions[FaultGQLDataDisagrees],
 }
 
 // Faults lists the named faults, sorted by name.

@@ -26,7 +26,7 @@ type deviation struct {
 func TestNamedFaults(t *testing.T) {
 	t.Parallel()
 	cases := append(append(fieldDeviations(), counterDeviations()...), append(errorDeviations(), ruleDeviations()...)...)
-	cases = append(append(cases, gatewayDeviations()...), tokenDeviations()...)
+	cases = append(append(append(cases, gatewayDeviations()...), tokenDeviations()...), gqlDeviations()...)
 	seen := map[string]bool{}
 	for _, c := range cases {
 		if seen[c.fault] {

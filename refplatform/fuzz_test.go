@@ -44,6 +44,9 @@ func FuzzHandler(f *testing.F) {
 	f.Add("DELETE", "/iocm/../etc", "App_key: a\nApp_key: b", "\x00", false)
 	f.Fuzz(func(t *testing.T, method, target, headers, body string, authed bool) {
 		path, rawQuery, _ := strings.Cut(target, "?")
+		if path == PathGraphQL {
+			t.Skip("the GraphQL facade answers in GraphQL's shape: FuzzGraphQL covers it")
+		}
 		req := &http.Request{Method: method, URL: &url.URL{Path: path, RawQuery: rawQuery},
 			Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), Host: "127.0.0.1"}
 		if authed {

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/batchcert/batchcert/refplatform/gqlfacade"
 )
 
 // The API's paths (§1, §2, §4).
@@ -20,6 +22,8 @@ const (
 	PathRefresh = "/iocm/app/sec/v1.1.0/refreshToken"
 	PathTasks   = "/iocm/app/batchtask/v1.1.0/tasks"
 	PathDetails = "/iocm/app/batchtask/v1.1.0/taskDetails"
+	// PathGraphQL is the GraphQL facade (contracts/batchtask.graphqls), on the platform port.
+	PathGraphQL = gqlfacade.Path
 )
 
 // TaskFrom is what query answers in taskFrom for tasks created through this API (INV.taskFrom).
@@ -47,6 +51,8 @@ type platform struct {
 	// counters of the control API
 	throttled, injectedN, callbacksSent, callbacksFailed atomic.Int64
 	cb                                                   *callbackSender
+	// gql is the GraphQL facade; its resolvers call ServeHTTP for the REST operations.
+	gql http.Handler
 }
 
 func (p *platform) fault(name string) bool { return p.faults[name] }
@@ -65,7 +71,7 @@ func (p *platform) reset() {
 	p.callbacksFailed.Store(0)
 }
 
-// ServeHTTP routes the platform's five operations.
+// ServeHTTP routes the platform's five operations and the GraphQL facade.
 func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, h := p.route(r.URL.Path)
 	defer func() {
@@ -74,6 +80,10 @@ func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, op, errAt(http.StatusInternalServerError, CodeInternal))
 		}
 	}()
+	if r.URL.Path == PathGraphQL && p.gql != nil {
+		p.gql.ServeHTTP(w, r)
+		return
+	}
 	if h == nil {
 		writeError(w, OpQuery, errAt(http.StatusNotFound, CodeQueryInvalid))
 		return

@@ -13,6 +13,8 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/batchcert/batchcert/refplatform/gqlfacade"
 )
 
 // Defaults of the server's options, reused as flag defaults by cmd/batchcert.
@@ -178,6 +180,10 @@ func New(opts ...Option) (*Server, error) {
 	}
 	var err error
 	if s.p.faults, err = newFaultSet(s.faultNames); err != nil {
+		return nil, fmt.Errorf("refplatform: %w", err)
+	}
+	if s.p.gql, err = gqlfacade.New(gqlfacade.Options{REST: s.p, TasksPath: PathTasks, DetailsPath: PathDetails,
+		Faults: gqlfacade.FaultsFor(s.p.faults), Logger: s.p.log}); err != nil {
 		return nil, fmt.Errorf("refplatform: %w", err)
 	}
 	if s.clientCA != "" && s.certDir == "" {
