@@ -48,7 +48,11 @@ type Exchange struct {
 	// Err is a transport failure, a timeout, or a body over the limit; Status is 0 unless the
 	// headers arrived.
 	Err error
-	// request is the request as sent (for the validator).
+	// GraphQL is set when the request went to the GraphQL facade: then Method, URL, ReqBody,
+	// Status and RespBody are the REST exchange it stands for, and GraphQL the POST itself.
+	GraphQL *GraphQLExchange
+	// request is the request as sent (for the validator); for a GraphQL exchange, the REST
+	// request it stands for.
 	request *http.Request
 }
 
@@ -114,10 +118,20 @@ func newHTTPClient(t *Target) (*http.Client, error) {
 
 // do sends one request and reads at most limit bytes of the answer.
 func (c *client) do(ctx context.Context, method, path string, query url.Values, header http.Header, body []byte) *Exchange {
+	return c.doURL(ctx, method, c.url(path, query), path, header, body)
+}
+
+// url is the target's URL of path with query: path is joined to the base URL's path.
+func (c *client) url(path string, query url.Values) string {
 	u := *c.base
 	u.Path = strings.TrimSuffix(c.base.Path, "/") + path
 	u.RawQuery = query.Encode()
-	ex := &Exchange{Method: method, URL: u.String(), ReqHeader: header, ReqBody: body}
+	return u.String()
+}
+
+// doURL sends one request to an absolute URL; path names it in errors.
+func (c *client) doURL(ctx context.Context, method, target, path string, header http.Header, body []byte) *Exchange {
+	ex := &Exchange{Method: method, URL: target, ReqHeader: header, ReqBody: body}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, ex.URL, bytes.NewReader(body))
@@ -290,6 +304,9 @@ func headerText(h http.Header) string {
 
 // evidence renders an exchange as redacted request and response text and a curl command.
 func (r *redactor) evidence(ex *Exchange) batchcert.Evidence {
+	if ex.GraphQL != nil {
+		return r.graphqlEvidence(ex)
+	}
 	req := fmt.Sprintf("%s %s\n%s\n%s", ex.Method, ex.URL, headerText(ex.ReqHeader), clip(ex.ReqBody))
 	var resp string
 	switch {

@@ -17,5 +17,12 @@
 // generates one scenario per createBatchTask field of the requirements catalog from its
 // constraints, so a new constraint gets its cases without a line of YAML.
 //
+// With Config.Transport "graphql" the create, query and details requests go to the target's
+// GraphQL facade (graphql.url) as the operations in graphql/*.graphql; package gql checks each
+// answer as a GraphQL answer and reads it as the REST answer it stands for, which then meets
+// the same expectations, contract and invariants. A request with no GraphQL meaning (a value
+// of the wrong JSON type, a missing non-null field) is SKIP with gqlparser's reason; login,
+// refresh and malformed bodies stay REST. A step may force a transport (parity.yaml).
+//
 // Check runs the whole suite and returns a batchcert.Results; Run runs it as Go subtests.
 package scenarios

@@ -122,7 +122,7 @@ func (r *scenarioRun) step(ctx context.Context, st Step) {
 		start := time.Now()
 		exs, sel, err := r.send(ctx, *st.Request, r.vars)
 		if err != nil {
-			r.failExpectations(st, st.Expect, batchcert.Errored, err.Error(), nil)
+			r.sendFailed(st, st.Expect, err)
 			return
 		}
 		last := exs[len(exs)-1]
@@ -215,6 +215,10 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, pace b
 		return nil, false, fmt.Errorf("no application %q in the target profile", alias)
 	}
 	sel := q.Get("select") == "tags"
+	pl, err := r.s.plan(req, path, q, body)
+	if err != nil {
+		return nil, sel, err
+	}
 	var exs []*Exchange
 	for attempt := 0; attempt < 2; attempt++ {
 		var tok string
@@ -236,7 +240,12 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, pace b
 				return nil, sel, err
 			}
 		}
-		ex := r.s.client.do(ctx, req.Method, path, q, h, body)
+		var ex *Exchange
+		if pl != nil {
+			ex = r.s.gqlDo(ctx, pl, req.Method, path, q, h, body)
+		} else {
+			ex = r.s.client.do(ctx, req.Method, path, q, h, body)
+		}
 		exs = append(exs, ex)
 		if !retry || ex.Err != nil {
 			break
@@ -274,6 +283,12 @@ func (r *scenarioRun) validate(ctx context.Context, ex *Exchange, sel bool) (str
 		op = r.s.contract.Operation(ex.request)
 	}
 	vs := r.s.contract.ValidateExchange(ctx, op, ex)
+	if ex.GraphQL != nil {
+		for _, v := range ex.GraphQL.Violations {
+			v.Operation = op
+			vs = append(vs, v)
+		}
+	}
 	_, isErr := r.s.contract.ErrorCode(ex.RespBody)
 	if ex.Status != http.StatusOK || isErr {
 		return op, vs
@@ -443,7 +458,7 @@ func (r *scenarioRun) judge(e Expect, ex *Exchange, doc any, docOK, sel bool) []
 			}
 		}
 	}
-	if len(e.Fields)+len(e.Absent)+len(e.Differs) > 0 && !docOK {
+	if (len(e.Fields)+len(e.Absent)+len(e.Differs) > 0 || e.Equals != nil) && !docOK {
 		return append(p, "body is not JSON")
 	}
 	for _, ptr := range sortedAnyKeys(e.Fields) {
@@ -464,6 +479,9 @@ func (r *scenarioRun) judge(e Expect, ex *Exchange, doc any, docOK, sel bool) []
 		if _, ok := pointer(doc, ptr); ok {
 			p = append(p, ptr+" is present, expected absent")
 		}
+	}
+	if e.Equals != nil && docOK {
+		p = append(p, r.equals(e.Equals, doc)...)
 	}
 	for ptr, s := range e.Differs {
 		not, err := render(s, r.vars, r.funcs)

@@ -72,6 +72,8 @@ type Request struct {
 	// Form is sent as application/x-www-form-urlencoded (login).
 	Form        map[string]string `yaml:"form"`
 	ContentType string            `yaml:"contentType"`
+	// Transport forces "rest" or "graphql" for this request, whatever the run's transport.
+	Transport string `yaml:"transport"`
 }
 
 // Expect is one expectation on a response. Requirements are mandatory: every expectation says
@@ -86,8 +88,15 @@ type Expect struct {
 	Fields     map[string]any `yaml:"fields"`
 	Absent     []string       `yaml:"absent"`
 	// Differs asserts the value at a pointer differs from a (templated) value.
-	Differs      map[string]string `yaml:"differs"`
-	Requirements []string          `yaml:"requirements"`
+	Differs map[string]string `yaml:"differs"`
+	// Equals asserts the body equals a variable's value (a whole answer captured with "").
+	Equals       *Equals  `yaml:"equals"`
+	Requirements []string `yaml:"requirements"`
+}
+
+// Equals names the variable a body must equal, member for member.
+type Equals struct {
+	Var string `yaml:"var"`
 }
 
 // Condition is what a poll waits for.

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -31,7 +32,7 @@ func (r *scenarioRun) poll(ctx context.Context, st Step) {
 		}
 		got, s, err := r.send(ctx, p.Request, r.vars)
 		if err != nil {
-			r.failExpectations(st, st.Expect, batchcert.Errored, err.Error(), nil)
+			r.sendFailed(st, st.Expect, err)
 			return
 		}
 		exs = append(exs, got...)
@@ -133,6 +134,13 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 	wg.Wait()
 	var exs []*Exchange
 	for i, e := range errs {
+		var nm *noMeaningError
+		if errors.As(e, &nm) {
+			for j, t := range c.Expect {
+				r.add(batchcert.Check{ID: r.id(st, tallyName(t, j)), Requirements: t.Requirements, Outcome: batchcert.Skip, Message: nm.Error()})
+			}
+			return
+		}
 		if e != nil {
 			r.add(batchcert.Check{ID: r.id(st, "send"), Requirements: []string{"RULE.error-body"},
 				Outcome: batchcert.Errored, Message: fmt.Sprintf("copy %d: %v", i, e)})
@@ -146,10 +154,7 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 		counts[r.outcomeKey(ex)]++
 	}
 	for i, t := range c.Expect {
-		name := t.Name
-		if name == "" {
-			name = fmt.Sprintf("tally-%d", i+1)
-		}
+		name := tallyName(t, i)
 		chk := batchcert.Check{ID: r.id(st, name), Requirements: t.Requirements, Outcome: batchcert.Pass}
 		code := t.ErrorCode
 		if code == "" {
@@ -175,6 +180,13 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 		}
 		r.add(chk)
 	}
+}
+
+func tallyName(t Tally, i int) string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return fmt.Sprintf("tally-%d", i+1)
 }
 
 // outcomeKey is "status/code" of an answer, code "none" for a body without an error code.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"regexp"
 	"sort"
@@ -40,6 +41,13 @@ type Config struct {
 	// time.Now and a real timer. Tests inject a fake clock so nothing sleeps through real time.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Transport overrides the target's transport: "rest" or "graphql". With graphql, create,
+	// query and details requests go to the target's GraphQL facade and its answers are read as
+	// the REST answers they stand for.
+	Transport string
+	// Operations overrides the embedded GraphQL operations (OperationsFS): a directory holding
+	// createBatchTask.graphql, batchTask.graphql and taskDetails.graphql.
+	Operations fs.FS
 }
 
 // Suite is a prepared run: a target, its client and the contract.
@@ -60,6 +68,9 @@ type Suite struct {
 	severity map[string]batchcert.Severity
 	authMu   sync.Mutex
 	authLog  []*Exchange
+	// transport is the run's transport; gql is set when it is graphql.
+	transport string
+	gql       *gqlTransport
 }
 
 // NewSuite prepares a run: it resolves secrets and builds the client.
@@ -124,6 +135,24 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	}
 	if _, ok := s.client.apps["primary"]; !ok {
 		return nil, batchcert.Usagef("target %s: no secret for the primary application (%s)", t.Name, t.Apps.Primary.Secret)
+	}
+	s.transport = cfg.Transport
+	if s.transport == "" {
+		s.transport = t.Transport
+	}
+	switch s.transport {
+	case "", TransportREST:
+		s.transport = TransportREST
+	case TransportGraphQL:
+	default:
+		return nil, batchcert.Usagef("transport %q: want rest or graphql", s.transport)
+	}
+	// A target that declares its facade gets it in REST runs too, for the steps that force
+	// graphql (parity).
+	if s.transport == TransportGraphQL || (t.GraphQL != nil && t.GraphQL.URL != "") {
+		if s.gql, err = newGQLTransport(t, s.client, cfg.Operations); err != nil {
+			return nil, err
+		}
 	}
 	if t.Control != nil && t.Control.URL != "" {
 		s.control = &controller{base: t.Control.URL, http: hc}
@@ -197,6 +226,7 @@ func (s *Suite) missing(sc *Scenario) []string {
 		"noRightsApp": s.client.apps["norights"] != nil, "frozenApp": s.client.apps["frozen"] != nil,
 		"clock": s.control != nil, "control": s.control != nil,
 		"throttle": t.Limits.Throttle.Limit > 0, "taskLimit": t.Limits.TaskLimit > 0,
+		"graphql": s.gql != nil,
 	}
 	var out []string
 	for _, n := range sc.Needs {
@@ -224,7 +254,7 @@ func Check(ctx context.Context, cfg Config) (*batchcert.Results, error) {
 		scs = append(scs, Boundaries(s.contract.Requirements())...)
 	}
 	res := &batchcert.Results{FormatVersion: batchcert.ResultsVersion, Command: "check", Start: time.Now(),
-		Target: batchcert.Target{Name: s.target.Name, URL: s.target.BaseURL, Transport: s.target.Transport,
+		Target: batchcert.Target{Name: s.target.Name, URL: s.target.BaseURL, Transport: s.transport,
 			Reference: s.target.Control != nil}, Profile: s.target.Profile}
 	if cfg.Profile != "" {
 		res.Profile = cfg.Profile
@@ -248,6 +278,9 @@ func Check(ctx context.Context, cfg Config) (*batchcert.Results, error) {
 		}
 	}
 	res.Checks = append(res.Checks, s.authCheck(ctx))
+	if s.transport == TransportGraphQL {
+		res.Checks = append(res.Checks, s.transportSkips()...)
+	}
 	res.End = time.Now()
 	res.Coverage = s.coverage(res.Checks)
 	res.Verdict = verdict(res)
@@ -331,6 +364,9 @@ func (s *Suite) responseRequirements(op string, ex *Exchange) []string {
 	_, isErr := s.contract.ErrorCode(ex.RespBody)
 	var out []string
 	if ex.Status >= 400 || isErr {
+		if ex.GraphQL != nil {
+			return []string{"RULE.error-body"}
+		}
 		return []string{"RULE.error-body", "RULE.content-type"}
 	}
 	for _, r := range s.contract.Requirements() {
@@ -341,7 +377,21 @@ func (s *Suite) responseRequirements(op string, ex *Exchange) []string {
 			out = append(out, r.ID)
 		}
 	}
+	if ex.GraphQL != nil {
+		return out // the REST Content-Type rule has no GraphQL meaning (transportSkips)
+	}
 	return append(out, "RULE.content-type")
+}
+
+// transportSkips are the checks with no GraphQL meaning, skipped with the reason.
+func (s *Suite) transportSkips() []batchcert.Check {
+	sc := &Scenario{Name: "graphql-transport", File: "(transport)"}
+	c := batchcert.Check{ID: "graphql-transport/answers/content-type", Scenario: sc.Name, File: sc.File,
+		Requirements: []string{"RULE.content-type"}, Outcome: batchcert.Skip,
+		Message: "no GraphQL meaning: RULE.content-type is a rule on a REST answer's header; the facade's own " +
+			"Content-Type is checked as a GraphQL answer's"}
+	s.finish(&c)
+	return []batchcert.Check{c}
 }
 
 var shortOp = map[string]string{"login": "login", "refreshToken": "refresh", "createBatchTask": "create",

@@ -33,6 +33,8 @@ type Target struct {
 	Profile       string         `yaml:"profile"`
 	KnownFailures []KnownFailure `yaml:"knownFailures"`
 	Control       *Control       `yaml:"control"`
+	// GraphQL is where the target's GraphQL facade is, for runs with transport graphql.
+	GraphQL *GraphQLEndpoint `yaml:"graphql"`
 	// File is where the profile was loaded from (set by LoadTarget).
 	File string `yaml:"-"`
 }
@@ -120,6 +122,13 @@ func (l Limits) ThrottleWindow() time.Duration {
 type KnownFailure struct {
 	Check  string `yaml:"check"` // a check id, or a regular expression matching check ids
 	Reason string `yaml:"reason"`
+}
+
+// GraphQLEndpoint is a target's GraphQL facade (contracts/batchtask.graphqls).
+type GraphQLEndpoint struct {
+	// URL is a path joined to baseURL's path, as the REST paths are ("/graphql"), or an
+	// absolute URL.
+	URL string `yaml:"url"`
 }
 
 // Control is the reference platform's control API (clock, faults, reset).
