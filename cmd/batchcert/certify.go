@@ -12,13 +12,14 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	fs := newFlagSet("certify", "certify [-target FILE] [-profile NAME] [-out DIR] [-load=false]", stdout)
 	tf := addTargetFlags(fs, 1)
 	profile := fs.String("profile", "", "ambiguity profile: doc-strict or lenient (default: the target profile's)")
+	transport := fs.String("transport", "", "rest or graphql (the target's GraphQL facade; default: the target profile's)")
 	out := fs.String("out", defaultOut, "`dir` for results.json, junit.xml, report.html and summary.md")
 	withLoad := fs.Bool("load", true, "run the load probes after the suite: throttle, task-limit race, a short capacity step")
 	lf := addLoadFlags(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := checkConfig("", *profile)
+	cfg, err := checkConfig("", *profile, *transport)
 	if err != nil {
 		return err
 	}

@@ -21,11 +21,12 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	tf := addTargetFlags(fs, 1)
 	runRE := fs.String("run", "", "run only the scenarios whose name matches `regexp`")
 	profile := fs.String("profile", "", "ambiguity profile: doc-strict or lenient (default: the target profile's)")
+	transport := fs.String("transport", "", "rest or graphql (the target's GraphQL facade; default: the target profile's)")
 	out := fs.String("out", defaultOut, "`dir` for results.json, junit.xml, report.html and summary.md")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := checkConfig(*runRE, *profile)
+	cfg, err := checkConfig(*runRE, *profile, *transport)
 	if err != nil {
 		return err
 	}
@@ -41,8 +42,13 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	return finish(res, *out, sess, stdout)
 }
 
-func checkConfig(runRE, profile string) (scenarios.Config, error) {
-	var cfg scenarios.Config
+func checkConfig(runRE, profile, transport string) (scenarios.Config, error) {
+	cfg := scenarios.Config{Transport: transport}
+	switch transport {
+	case "", scenarios.TransportREST, scenarios.TransportGraphQL:
+	default:
+		return cfg, batchcert.Usagef("-transport: %q is not rest or graphql", transport)
+	}
 	if runRE != "" {
 		re, err := regexp.Compile(runRE)
 		if err != nil {
@@ -109,6 +115,7 @@ func printSummary(w io.Writer, res *batchcert.Results) {
 	}
 	fmt.Fprintf(w, "\n%-22s %s\n", "target", res.Target.URL)
 	fmt.Fprintf(w, "%-22s %s\n", "profile", res.Profile)
+	fmt.Fprintf(w, "%-22s %s\n", "transport", res.Target.Transport)
 	fmt.Fprintf(w, "%-22s %d passed, %d failed (%d MUST), %d skipped, %d known failures, %d errors\n", "checks",
 		c.Pass, c.Fail, c.MustFail, c.Skip, c.KnownFail, c.Errored)
 	fmt.Fprintf(w, "%-22s %d of %d contexts exercised, %d passed (%d distinct codes)\n", "error codes",

@@ -84,6 +84,9 @@ func TestExitCodes(t *testing.T) {
 		{"help", "-h prints usage and succeeds", []string{"check", "-h"}, batchcert.ExitConformant},
 		{"bad-report", "a results file that does not exist is a usage error", []string{"report", "/nonexistent.json"}, batchcert.ExitUsage},
 		{"bad-probe", "an unknown load probe is a usage error", []string{"load", "nosuch"}, batchcert.ExitUsage},
+		{"bad-transport", "an unknown transport is a usage error", []string{"check", "-transport", "soap"}, batchcert.ExitUsage},
+		{"graphql", "the reference's GraphQL facade is conformant", []string{"check", "-transport", "graphql", "-run", "errors-query|parity"}, batchcert.ExitConformant},
+		{"graphql-fault", "a facade whose data disagrees with REST is nonconformant over GraphQL", []string{"check", "-transport", "graphql", "-fault", refplatform.FaultGQLDataDisagrees}, batchcert.ExitNonconformant},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
