@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -31,6 +33,10 @@ const (
 	IntendedHeader = "X-Batchcert-Intended"
 	// attackPrefix names each step's vegeta attack "capacity@RATE".
 	attackPrefix = "capacity@"
+	// MaxInFlightCeiling is the most requests a step keeps in flight by default (workers and
+	// connections alike): 10,000 req/s for 100 s peaked at 45 MiB RSS with it, on a stalling
+	// target. Set MaxWorkers to go past it.
+	MaxInFlightCeiling = 512
 	// histMax is the longest latency the histograms hold (longer ones are clamped to it).
 	histMax = int64(5 * time.Minute / time.Microsecond)
 )
@@ -43,10 +49,22 @@ type Validator func(status int, body []byte) []batchcert.Violation
 type CapacityConfig struct {
 	// App is the Target.Apps alias the load runs as.
 	App string
-	// Operation is the operation loaded; only "query" is supported.
+	// Operation is the operation loaded: OpQuery (the default) or OpCreate.
 	Operation string
 	// TaskID is the task queried; "" creates one first.
 	TaskID string
+	// CreateBody builds the n-th create of a create search (nil: CreateBody). Task names must
+	// differ: the platform refuses a name used twice.
+	CreateBody func(appID string, nonce int64, n uint64) []byte
+	// TaskLimit is how many unfinished tasks per app the target allows (create only; zero:
+	// DefaultTaskLimit, the documented 10). A created task stays unfinished for a while, so
+	// the planned creates must fit in it, or DescribeCapacity refuses the plan with
+	// ErrOverTaskLimit (a usage error): all of them, or each step's with ResetBetweenSteps.
+	TaskLimit int
+	// ResetBetweenSteps resets the reference platform through its control API before each
+	// create step, dropping the tasks of the steps before. SearchCapacity sets it for a create
+	// search on a target with a control URL.
+	ResetBetweenSteps bool
 	// Rates are the steps' rates in requests per second, tried in order (see LinearRates).
 	Rates []float64
 	// StepDuration is each step's length.
@@ -69,9 +87,12 @@ type CapacityConfig struct {
 	Timeout time.Duration
 	// Workers is vegeta's initial worker count (vegeta.DefaultWorkers when zero).
 	Workers uint64
-	// MaxWorkers caps vegeta's workers (unbounded when zero, vegeta's open model). A cap makes
-	// the attack closed-model: requests wait for a worker, which the intended-time latency
-	// shows and vegeta's own latency hides.
+	// MaxWorkers caps vegeta's workers and the connections to the target, so that a target
+	// that stalls cannot make the generator's goroutines, connections and memory grow without
+	// bound (vegeta's own default is unbounded). Zero means each step's InFlightBound. While
+	// every worker is busy, requests wait for one: latency measured from the intended send time
+	// shows that queueing (vegeta's own latency would hide it), so a capped step that falls
+	// behind fails its SLO rather than looking fast.
 	MaxWorkers uint64
 	// Progress receives a line per second and per step (nil: none).
 	Progress io.Writer
@@ -82,7 +103,10 @@ func (c CapacityConfig) withDefaults() CapacityConfig {
 		c.App = "primary"
 	}
 	if c.Operation == "" {
-		c.Operation = "query"
+		c.Operation = OpQuery
+	}
+	if c.TaskLimit <= 0 {
+		c.TaskLimit = DefaultTaskLimit
 	}
 	if c.StepDuration <= 0 {
 		c.StepDuration = DefaultStepDuration
@@ -113,6 +137,14 @@ func (c CapacityConfig) withDefaults() CapacityConfig {
 	return c
 }
 
+// InFlightBound is the default cap on a step's requests in flight (workers and connections):
+// rate × SLOp99 by Little's law, the most a step can hold in flight and still meet its SLO,
+// at least workers and at most MaxInFlightCeiling.
+func InFlightBound(rate float64, sloP99 time.Duration, workers uint64) uint64 {
+	n := uint64(math.Ceil(rate * sloP99.Seconds()))
+	return max(min(n, MaxInFlightCeiling), workers, 1)
+}
+
 func stepRequests(rate float64, d time.Duration) int {
 	return int(math.Ceil(rate * d.Seconds()))
 }
@@ -133,8 +165,8 @@ func DescribeCapacity(cfg CapacityConfig) (Plan, error) {
 	if len(c.Rates) == 0 {
 		return Plan{}, batchcert.Usagef("capacity search: no rates")
 	}
-	if c.Operation != "query" {
-		return Plan{}, batchcert.Usagef("capacity search: operation %q: only query is supported", c.Operation)
+	if c.Operation != OpQuery && c.Operation != OpCreate {
+		return Plan{}, batchcert.Usagef("capacity search: operation %q: want query or create", c.Operation)
 	}
 	top := 0.0
 	for _, r := range c.Rates {
@@ -147,15 +179,31 @@ func DescribeCapacity(cfg CapacityConfig) (Plan, error) {
 		return Plan{}, &batchcert.ExitError{Code: batchcert.ExitUsage, Err: fmt.Errorf(
 			"capacity search: %w: %.6g req/s > %.6g req/s; set AllowOverThrottle to measure past it", ErrOverThrottle, top, c.DeclaredThrottle)}
 	}
-	steps := make([]string, 0, len(c.Rates)+1)
+	if c.Operation == OpCreate {
+		if err := checkCreatePlan(c); err != nil {
+			return Plan{}, err
+		}
+	}
+	steps := make([]string, 0, len(c.Rates)+2)
+	if c.ResetBetweenSteps {
+		steps = append(steps, "before each step: reset the reference platform (control API), dropping the earlier steps' tasks")
+	}
 	for _, r := range c.Rates {
 		steps = append(steps, fmt.Sprintf("%s at %.6g req/s for %s (at most %d requests)", c.Operation, r, c.StepDuration, stepRequests(r, c.StepDuration)))
 	}
+	if c.Operation == OpCreate {
+		steps = append(steps, fmt.Sprintf("each create is a new, uniquely named task; at most %d unfinished at once (the task limit)", c.TaskLimit))
+	}
 	steps = append(steps, fmt.Sprintf("stop at the first step with p99 > %s (from the intended send time), errors > %.2g %%, or under %.0f %% of its rate",
 		c.SLOp99, 100*c.MaxErrorRate, 100*MinAchievedRatio))
+	inFlight := c.MaxWorkers
+	if inFlight == 0 {
+		inFlight = InFlightBound(top, c.SLOp99, c.Workers)
+	}
 	return Plan{
 		Probe:       "capacity",
 		MaxRate:     top,
+		MaxInFlight: int(inFlight),
 		MaxDuration: time.Duration(len(c.Rates)) * (c.StepDuration + c.Timeout),
 		MaxRequests: c.MaxRequests,
 		Steps:       steps,
@@ -196,6 +244,8 @@ func (p *intendedPacer) offset(n uint64) time.Duration {
 // is the pacer's order up to a swap between two workers: an error of one interval at most.
 func (p *intendedPacer) intended(seq uint64) time.Time { return p.began.Add(p.offset(seq)) }
 
+var errorCodeKey = []byte(`"error_code"`)
+
 // stepStats accumulates one step's results in constant memory.
 type stepStats struct {
 	rate       float64
@@ -217,7 +267,9 @@ func (s *stepStats) add(r *vegeta.Result, intended time.Time) {
 		lat = r.Latency
 	}
 	_ = s.hist.RecordValue(min(max(int64(lat/time.Microsecond), 1), histMax))
-	if r.Error != "" || r.Code < 200 || r.Code >= 300 {
+	// A 2xx carrying an error_code is an error too: the platform answers some refusals
+	// (105001, the task limit) with 200.
+	if r.Error != "" || r.Code < 200 || r.Code >= 300 || bytes.Contains(r.Body, errorCodeKey) {
 		s.errors++
 	}
 }
@@ -244,22 +296,24 @@ func (s *stepStats) step(cfg CapacityConfig) batchcert.CapacityStep {
 // error.
 func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchcert.CapacityResult, []batchcert.Violation, error) {
 	cfg = cfg.withDefaults()
+	if cfg.Operation == OpCreate && t.Control != "" {
+		cfg.ResetBetweenSteps = true
+	}
+	if cfg.ResetBetweenSteps && t.Control == "" {
+		return nil, nil, batchcert.Usagef("capacity search: resetting between steps needs the target's control URL")
+	}
 	if _, err := DescribeCapacity(cfg); err != nil {
 		return nil, nil, err
 	}
 	s := NewSession(t)
-	if cfg.TaskID == "" {
+	if cfg.Operation == OpQuery && cfg.TaskID == "" {
 		id, err := createOne(ctx, s, cfg.App)
 		if err != nil {
 			return nil, nil, fmt.Errorf("capacity search: %w", err)
 		}
 		cfg.TaskID = id
 	}
-	req, err := s.QueryRequest(ctx, cfg.App, cfg.TaskID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("capacity search: %w", err)
-	}
-	tgt := vegeta.Target{Method: req.Method, URL: req.URL.String(), Header: req.Header}
+	nonce, seq := newNonce(), new(atomic.Uint64)
 	var enc vegeta.Encoder
 	if cfg.Results != nil {
 		enc = vegeta.NewEncoder(cfg.Results)
@@ -273,7 +327,11 @@ func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchce
 			break
 		}
 		left -= n
-		st, err := runStep(ctx, t, cfg, tgt, rate, uint64(n), enc)
+		tr, err := prepareStep(ctx, s, cfg, nonce, seq)
+		if err != nil {
+			return res, viols[:min(len(viols), 10)], fmt.Errorf("capacity search: %w", partial(err))
+		}
+		st, err := runStep(ctx, t, cfg, tr, rate, uint64(n), enc)
 		step := st.step(cfg)
 		viols = append(viols, st.violations...)
 		res.Steps = append(res.Steps, step)
@@ -291,13 +349,16 @@ func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchce
 }
 
 // runStep attacks at rate for StepDuration or n requests, whichever ends first.
-func runStep(ctx context.Context, t Target, cfg CapacityConfig, tgt vegeta.Target, rate float64, n uint64, enc vegeta.Encoder) (*stepStats, error) {
-	opts := []func(*vegeta.Attacker){vegeta.Timeout(cfg.Timeout), vegeta.Workers(cfg.Workers), vegeta.KeepAlive(true)}
-	if cfg.MaxWorkers > 0 {
-		opts = append(opts, vegeta.MaxWorkers(cfg.MaxWorkers))
+func runStep(ctx context.Context, t Target, cfg CapacityConfig, tr vegeta.Targeter, rate float64, n uint64, enc vegeta.Encoder) (*stepStats, error) {
+	inFlight := cfg.MaxWorkers
+	if inFlight == 0 {
+		inFlight = InFlightBound(rate, cfg.SLOp99, cfg.Workers)
 	}
-	if c := loadClient(t.Client, cfg.Timeout); c != nil {
-		opts = append(opts, vegeta.Client(c))
+	opts := []func(*vegeta.Attacker){vegeta.Timeout(cfg.Timeout), vegeta.Workers(min(cfg.Workers, inFlight)),
+		vegeta.MaxWorkers(inFlight), vegeta.KeepAlive(true),
+		vegeta.Connections(int(inFlight)), vegeta.MaxConnections(int(inFlight))}
+	if c := loadClient(t.Client, cfg.Timeout, int(inFlight)); c != nil {
+		opts = append(opts, vegeta.Client(c)) // after Connections: they set vegeta's own client
 	}
 	atk := vegeta.NewAttacker(opts...)
 	pacer := &intendedPacer{rate: rate, max: n}
@@ -308,7 +369,7 @@ func runStep(ctx context.Context, t Target, cfg CapacityConfig, tgt vegeta.Targe
 	st := newStepStats(rate)
 	var encErr error
 	lastPrint := time.Now()
-	for r := range atk.Attack(vegeta.NewStaticTargeter(tgt), pacer, cfg.StepDuration, name) {
+	for r := range atk.Attack(tr, pacer, cfg.StepDuration, name) {
 		intended := pacer.intended(r.Seq)
 		st.add(r, intended)
 		if cfg.Validate != nil && r.Seq%uint64(cfg.ValidateEvery) == 0 && r.Error == "" {
@@ -343,9 +404,10 @@ func runStep(ctx context.Context, t Target, cfg CapacityConfig, tgt vegeta.Targe
 	return st, nil
 }
 
-// loadClient adapts the target's client for load: many idle connections per host, as vegeta's
-// own. Nil means vegeta's default client.
-func loadClient(c *http.Client, timeout time.Duration) *http.Client {
+// loadClient adapts the target's client for load: conns connections per host at most, all
+// kept idle between requests. Nil means vegeta's default client (capped by the attacker's
+// options).
+func loadClient(c *http.Client, timeout time.Duration, conns int) *http.Client {
 	if c == nil {
 		return nil
 	}
@@ -353,7 +415,8 @@ func loadClient(c *http.Client, timeout time.Duration) *http.Client {
 	cc.Timeout = timeout
 	if tr, ok := c.Transport.(*http.Transport); ok {
 		tr = tr.Clone()
-		tr.MaxIdleConnsPerHost = vegeta.DefaultConnections
+		tr.MaxIdleConnsPerHost = conns
+		tr.MaxConnsPerHost = conns
 		cc.Transport = tr
 	}
 	return &cc

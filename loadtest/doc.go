@@ -7,7 +7,10 @@
 // target; the race fires concurrent creates and counts what was admitted; the capacity search
 // drives open-model load with vegeta (github.com/tsenart/vegeta/v12/lib) and measures latency
 // from each request's intended send time, so a stalled server cannot hide its queueing
-// (coordinated omission).
+// (coordinated omission). It loads query, or create (unique task names, within the target's
+// task limit; the reference is reset between steps). Each step keeps at most InFlightBound
+// requests in flight (workers and connections alike), so the generator's memory stays flat
+// however long the target stalls.
 //
 // Safety: every probe is bounded by rate, duration and request count, and says so before it
 // starts (Plan.String, the Describe functions). A rate above the declared throttle needs

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,6 +24,7 @@ import (
 //	GOBIN=/tmp/vegbin go install github.com/tsenart/vegeta/v12@v12.13.0
 //	go test -run TestFigures -figures -figures.vegeta /tmp/vegbin/vegeta ./loadtest
 //	go test -run TestFigures -figures -figures.rate 10000 -figures.duration 100s ./loadtest  # 1,000,000 requests
+//	go test -run TestFigures -figures -figures.profile /tmp/prof ./loadtest  # heap.pprof, goroutine.pprof
 //
 // The reference platform runs in a child process (this test binary re-executed), so the CPU
 // and peak memory reported are the load generator's alone, comparable with the vegeta CLI's.
@@ -30,6 +33,7 @@ var (
 	figuresRate     = flag.Float64("figures.rate", 5000, "rate of the figures run, req/s")
 	figuresDuration = flag.Duration("figures.duration", 10*time.Second, "duration of the figures run")
 	figuresVegeta   = flag.String("figures.vegeta", "", "path of a vegeta CLI binary to compare CPU with")
+	figuresProfile  = flag.String("figures.profile", "", "`dir` for heap and goroutine profiles taken at the run's goroutine peak")
 )
 
 const serveEnv = "BATCHCERT_LOADTEST_SERVE_REFERENCE"
@@ -87,10 +91,12 @@ func TestFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stopSampler := sampleRuntime(t, *figuresProfile)
 	cpu0 := cpuNow()
 	res, _, err := SearchCapacity(context.Background(), tgt, CapacityConfig{TaskID: taskID,
 		Rates: []float64{*figuresRate}, StepDuration: *figuresDuration, SLOp99: time.Minute, MaxErrorRate: 1, Results: bw})
 	cpu := cpuNow() - cpu0
+	stopSampler()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,4 +130,53 @@ func TestFigures(t *testing.T) {
 	vru := veg.ProcessState.SysUsage().(*syscall.Rusage)
 	n := *figuresRate * figuresDuration.Seconds()
 	t.Logf("vegeta CLI: CPU %s, %.1f µs per request (of %.0f planned); peak RSS %d MiB", vcpu, float64(vcpu.Microseconds())/n, n, vru.Maxrss/1024)
+}
+
+// sampleRuntime reads the goroutine count and heap every 200 ms until the returned function is
+// called, then logs their peaks. With dir set it writes heap.pprof and goroutine.pprof each
+// time the goroutine count reaches a new peak, so the files show the run at its worst.
+func sampleRuntime(t *testing.T, dir string) (stop func()) {
+	t.Helper()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	var maxG int
+	var maxHeap, maxSys uint64
+	write := func(name string) {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("profile: %v", err)
+			return
+		}
+		defer f.Close()
+		if err := pprof.Lookup(strings.TrimSuffix(name, ".pprof")).WriteTo(f, 0); err != nil {
+			t.Errorf("profile %s: %v", name, err)
+		}
+	}
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			maxHeap, maxSys = max(maxHeap, ms.HeapInuse), max(maxSys, ms.Sys)
+			if g := runtime.NumGoroutine(); g > maxG+maxG/10 {
+				maxG = g
+				if dir != "" {
+					write("heap.pprof")
+					write("goroutine.pprof")
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		t.Logf("runtime peaks: %d goroutines, heap in use %d MiB, Go sys %d MiB", maxG, maxHeap>>20, maxSys>>20)
+	}
 }

@@ -56,7 +56,8 @@ func TestReferenceThrottle(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, tgt, clock := startReference(t, refplatform.WithThrottle(tc.throttle), refplatform.WithFaults(tc.faults...))
+			srv, tgt, clock := startReference(t, refplatform.WithThrottle(tc.throttle), refplatform.WithFaults(tc.faults...))
+			start := srv.Now()
 			res, checks, err := ProbeThrottle(context.Background(), tgt, ThrottleConfig{
 				DeclaredLimit: 100, DeclaredWindow: 2 * time.Second, DeclaredType: WindowFixed,
 				DeclaredRejectedCount: ptr(false), SecondApp: "secondary", Clock: clock})
@@ -66,6 +67,10 @@ func TestReferenceThrottle(t *testing.T) {
 			if res.MeasuredLimit != tc.wantLimit || res.WindowType != tc.wantType ||
 				res.RejectedCount == nil || *res.RejectedCount != tc.wantRej || res.Isolated == nil || !*res.Isolated {
 				t.Errorf("%s: measured %+v", tc.reason, res)
+			}
+			// About three windows when rejected calls do not count, about six when they do.
+			if took, most := srv.Now().Sub(start), map[bool]time.Duration{false: 7 * time.Second, true: 12 * time.Second}[tc.wantRej]; took > most {
+				t.Errorf("%s: the probe took %s of the platform's time, want at most %s", tc.reason, took, most)
 			}
 			if absDur(res.MeasuredWindow-2*time.Second) > 100*time.Millisecond {
 				t.Errorf("%s: window %s, want 2s ± 5 %%", tc.reason, res.MeasuredWindow)

@@ -113,29 +113,35 @@ func (c ThrottleConfig) hammerStep() time.Duration {
 	return max(c.DeclaredWindow/time.Duration(2*c.DeclaredLimit), time.Millisecond)
 }
 
+// hammerSpan is how long the rejected-count phase keeps calling while throttled: long enough
+// for a window up to 45 % longer than declared to return within it.
+func (c ThrottleConfig) hammerSpan() time.Duration { return 16 * c.DeclaredWindow / 10 }
+
 // plan computes the probe's bounds from the declared throttle.
 func (c ThrottleConfig) plan() Plan {
 	d, n := c.DeclaredWindow, c.DeclaredLimit
 	exhaustCap := 3 * n
 	coarse, fine := c.pollSteps()
 	polls := int(3*d/coarse) + 3*int(3*d/fine)
-	hammer := int(2 * d / c.hammerStep())
-	reqs := exhaustCap*5 + polls + hammer + c.Concurrency + 1
+	hammer := int(c.hammerSpan() / c.hammerStep())
+	reqs := exhaustCap*6 + polls + hammer + c.Concurrency + 2
 	return Plan{
 		Probe:       "throttle",
 		MaxRate:     float64(time.Second) / float64(c.hammerStep()),
 		MaxInFlight: c.Concurrency,
-		MaxDuration: 14 * d,
+		MaxDuration: 12 * d,
 		MaxRequests: reqs,
 		Steps: []string{
-			fmt.Sprintf("stay quiet %s so earlier calls expire", d+d/10),
-			fmt.Sprintf("threshold: sequential queries until the first 1010009 (at most %d)", exhaustCap),
-			fmt.Sprintf("window: one query every %s, then every %s, until slots return, three times; the second time %d concurrent senders exhaust them", coarse, fine, c.Concurrency),
-			"isolation: one query as the second app while the first is throttled",
-			fmt.Sprintf("rejected calls: keep querying every %s while throttled, compare when slots return", c.hammerStep()),
-			"window type: half the quota, wait half a window, the rest; count the slots that come back",
+			"start at least a fifth of a window away from a wall-clock window boundary (waits at most half a window)",
+			fmt.Sprintf("threshold: sequential queries until the first 1010009 (at most %d); then one query as the second app (isolation)", exhaustCap),
+			fmt.Sprintf("rejected calls: keep querying every %s while throttled, for at most %s; slots back after one window means rejected calls do not count; "+
+				"if they never come back, stay quiet %s and exhaust the quota again", c.hammerStep(), c.hammerSpan(), d+d/10),
+			fmt.Sprintf("concurrent: when slots return, %d concurrent senders exhaust them", c.Concurrency),
+			fmt.Sprintf("window: query every %s from 8/10 of a window until slots return; take half the quota then, the rest half a window later", fine),
+			fmt.Sprintf("window type: query every %s until slots return again: a fixed window gives back the whole quota, a sliding log the first half", fine),
 		},
-		Note: fmt.Sprintf("takes about 8 declared windows (%s) of the target's time", 8*d),
+		Note: fmt.Sprintf("takes about 3 declared windows (%s) of the target's time; about 6 (%s) when rejected calls count or the quota refills as a token bucket",
+			3*d, 6*d),
 	}
 }
 
@@ -239,8 +245,13 @@ func (p *throttleProbe) progress(phase string) {
 
 // exhaust calls sequentially until the first throttle; it returns the admitted calls.
 func (p *throttleProbe) exhaust(ctx context.Context, alias string) (int, error) {
+	return p.exhaustAtMost(ctx, alias, 3*p.cfg.DeclaredLimit)
+}
+
+// exhaustAtMost calls sequentially until the first throttle or most admitted calls.
+func (p *throttleProbe) exhaustAtMost(ctx context.Context, alias string, most int) (int, error) {
 	n, fails := 0, 0
-	for range 3 * p.cfg.DeclaredLimit {
+	for n < most {
 		o, err := p.call(ctx, alias)
 		if err != nil {
 			return n, err
@@ -354,29 +365,37 @@ func ProbeThrottle(ctx context.Context, t Target, cfg ThrottleConfig) (*batchcer
 
 // throttleMeasure is what the phases found.
 type throttleMeasure struct {
-	limit, concurrent         int
-	limitFound                bool
-	t0                        time.Time
-	r1, r2, r3, hammer, split slotReturn
-	splitFirst                int
-	isolated                  *bool
-	quietDelay                time.Duration
+	limit, concurrent int
+	limitFound        bool
+	// t0 is the threshold burst; from is the burst r1 returned after (t0, or the second
+	// burst after a hammer that got nothing back).
+	t0, from time.Time
+	// hammer is the first return while calling throttled; r1 the return the concurrent
+	// senders exhausted (the hammer's, when it got one); r2 the return the split started at;
+	// split the return after the split.
+	hammer, r1, r2, split   slotReturn
+	splitFirst, splitRest   int
+	isolated                *bool
+	quietDelay, hammerLimit time.Duration
 }
 
+// The probe's phases overlap so that a target that keeps its declared throttle takes about
+// three windows: the threshold burst starts window 0 and the hammer calls through it (the
+// rejected-count reading, and the window's first return to a hammer step); the concurrent
+// senders take window 1; window 2 starts with half the quota and takes the rest half a window
+// later (the type reading at its end), and windows 1 and 2 are the measured window.
 func (p *throttleProbe) run(ctx context.Context, m *throttleMeasure) error {
 	cfg, d := p.cfg, p.cfg.DeclaredWindow
-	coarse, fine := cfg.pollSteps()
 	seq := func(ctx context.Context) (int, error) { return p.exhaust(ctx, cfg.App) }
+	conc := func(ctx context.Context) (int, error) { return p.exhaustConcurrent(ctx, cfg.App) }
 
-	p.progress("quiet")
-	if err := cfg.Clock.Sleep(ctx, d+d/10); err != nil {
-		return err
-	}
-	// Start at a third of a wall-clock window, so a window aligned to the wall clock and one
-	// aligned to the first call end at different times.
-	phase := time.Duration(cfg.Clock.Now().UnixNano() % int64(d))
-	if err := cfg.Clock.Sleep(ctx, (d/3-phase+d)%d); err != nil {
-		return err
+	// Start away from a wall-clock window's boundary, so a window aligned to the wall clock
+	// and one aligned to the first call end at different times.
+	p.progress("align")
+	if ph := time.Duration(cfg.Clock.Now().UnixNano() % int64(d)); ph < d/5 || ph > 4*d/5 {
+		if err := cfg.Clock.Sleep(ctx, (d/3-ph+d)%d); err != nil {
+			return err
+		}
 	}
 
 	p.progress("threshold")
@@ -390,24 +409,6 @@ func (p *throttleProbe) run(ctx context.Context, m *throttleMeasure) error {
 		return nil // no throttle found: nothing more to measure
 	}
 	m.limitFound = true
-
-	p.progress("window")
-	// A coarse pass finds roughly when slots return; fine passes start just before that.
-	if m.r1, err = p.awaitReturn(ctx, m.t0, 0, coarse, 3*d, 1, seq); err != nil || !m.r1.found {
-		return err
-	}
-	m.quietDelay = m.r1.at.Sub(m.t0)
-	minSlots := 1
-	if m.r1.slots >= m.limit/2 {
-		minSlots = m.r1.slots / 2
-	}
-	conc := func(ctx context.Context) (int, error) { return p.exhaustConcurrent(ctx, cfg.App) }
-	lo := 8 * min(m.quietDelay, d) / 10
-	if m.r2, err = p.awaitReturn(ctx, m.r1.at, lo, fine, 3*d, minSlots, conc); err != nil || !m.r2.found {
-		return err
-	}
-	m.concurrent = m.r2.slots
-
 	if cfg.SecondApp != "" {
 		p.progress("isolation")
 		o, err := p.call(ctx, cfg.SecondApp)
@@ -418,42 +419,70 @@ func (p *throttleProbe) run(ctx context.Context, m *throttleMeasure) error {
 		m.isolated = &iso
 	}
 
-	lo = 8 * m.r2.at.Sub(m.r1.at) / 10
-	if m.r3, err = p.awaitReturn(ctx, m.r2.at, lo, fine, 3*d, minSlots, seq); err != nil || !m.r3.found {
+	p.progress("rejected")
+	m.hammerLimit = cfg.hammerSpan()
+	if m.hammer, err = p.awaitReturn(ctx, m.t0, 0, cfg.hammerStep(), m.hammerLimit, 1, conc); err != nil {
 		return err
 	}
-	w := m.window(cfg)
+	m.from, m.r1 = m.t0, m.hammer
+	if !m.hammer.found {
+		// Rejected calls counted (or the window is far longer than declared): let them
+		// expire, exhaust the quota again, and find its return by polling.
+		p.progress("quiet")
+		if err := cfg.Clock.Sleep(ctx, d+d/10); err != nil {
+			return err
+		}
+		m.from = cfg.Clock.Now()
+		if _, err := p.exhaust(ctx, cfg.App); err != nil {
+			return err
+		}
+		if m.r1, err = p.seek(ctx, m.from, 1, conc); err != nil || !m.r1.found {
+			return err
+		}
+	}
+	m.concurrent = m.r1.slots
+	m.quietDelay = m.r1.at.Sub(m.from)
 
-	p.progress("rejected")
-	if m.hammer, err = p.awaitReturn(ctx, m.r3.at, 0, cfg.hammerStep(), 16*max(w, d)/10, minSlots, seq); err != nil {
+	p.progress("window")
+	_, fine := cfg.pollSteps()
+	half := max(m.limit/2, 1)
+	minSlots := 1
+	if m.r1.slots >= m.limit/2 {
+		minSlots = min(m.r1.slots/2, half)
+	}
+	first := func(ctx context.Context) (int, error) {
+		n, err := p.exhaustAtMost(ctx, cfg.App, half-1)
+		m.splitFirst = 1 + n
+		return n, err
+	}
+	lo := 8 * min(m.quietDelay, d) / 10
+	if m.r2, err = p.awaitReturn(ctx, m.r1.at, lo, fine, 3*d, minSlots, first); err != nil || !m.r2.found {
 		return err
 	}
 
 	p.progress("type")
-	quiet := 11 * max(w, d) / 10
-	if err := sleepUntil(ctx, cfg.Clock, cfg.Clock.Now().Add(quiet)); err != nil {
+	gap := m.r2.at.Sub(m.r1.at)
+	if err := sleepUntil(ctx, cfg.Clock, m.r2.at.Add(gap/2)); err != nil {
 		return err
 	}
-	t5 := cfg.Clock.Now()
-	for range max(m.limit/2, 1) {
-		o, err := p.call(ctx, cfg.App)
-		if err != nil {
-			return err
-		}
-		if o == outThrottled {
-			break
-		}
-		m.splitFirst++
-	}
-	if err := sleepUntil(ctx, cfg.Clock, t5.Add(d/2)); err != nil {
+	if m.splitRest, err = p.exhaust(ctx, cfg.App); err != nil {
 		return err
 	}
-	if _, err := p.exhaust(ctx, cfg.App); err != nil {
-		return err
-	}
-	if m.split, err = p.awaitReturn(ctx, t5, 9*w/10, fine, 17*max(w, d)/10, 1, seq); err != nil {
+	if m.split, err = p.awaitReturn(ctx, m.r2.at, 9*gap/10, fine, 17*max(gap, d)/10, 1, seq); err != nil {
 		return err
 	}
 	p.progress("done")
 	return nil
+}
+
+// seek polls coarsely from from until 8/10 of the declared window, then finely until slots
+// return (at most three windows).
+func (p *throttleProbe) seek(ctx context.Context, from time.Time, minSlots int, exhaust func(context.Context) (int, error)) (slotReturn, error) {
+	coarse, fine := p.cfg.pollSteps()
+	d := p.cfg.DeclaredWindow
+	r, err := p.awaitReturn(ctx, from, 0, coarse, 8*d/10-coarse, minSlots, exhaust)
+	if err != nil || r.found {
+		return r, err
+	}
+	return p.awaitReturn(ctx, from, 8*d/10, fine, 3*d, minSlots, exhaust)
 }

@@ -37,9 +37,12 @@ func TestProbeThrottle(t *testing.T) {
 		want     map[string]batchcert.Outcome
 		wantMsg  map[string]string
 		limit    int
+		// windows bounds the probe's time in declared windows: about 3 for a target that
+		// keeps its declaration, about 6 when rejected calls count or for a token bucket.
+		windows float64
 	}{
 		{
-			name: "fixed-100-per-2s", reason: "the documented throttle, time-scaled: everything passes",
+			name: "fixed-100-per-2s", windows: 3.5, reason: "the documented throttle, time-scaled: everything passes",
 			fake:     &fakeThrottle{Limit: 100, Window: window},
 			declared: ThrottleConfig{DeclaredType: WindowFixed, DeclaredRejectedCount: ptr(false)},
 			wantType: WindowFixed, wantRej: ptr(false), limit: 100,
@@ -49,7 +52,7 @@ func TestProbeThrottle(t *testing.T) {
 			wantMsg: map[string]string{"throttle.type": "aligned to the first-call"},
 		},
 		{
-			name: "sliding", reason: "a sliding log is told from a fixed window by the split phase",
+			name: "sliding", windows: 3.5, reason: "a sliding log is told from a fixed window by the split phase",
 			fake:     &fakeThrottle{Limit: 100, Window: window, Sliding: true},
 			declared: ThrottleConfig{DeclaredType: WindowFixed},
 			wantType: WindowSliding, wantRej: ptr(false), limit: 100,
@@ -57,14 +60,14 @@ func TestProbeThrottle(t *testing.T) {
 				"throttle.type": batchcert.Fail},
 		},
 		{
-			name: "sliding-rejected-count", reason: "calls during the block keep a sliding log full: rejected calls count",
+			name: "sliding-rejected-count", windows: 6, reason: "calls during the block keep a sliding log full: rejected calls count",
 			fake:     &fakeThrottle{Limit: 100, Window: window, Sliding: true, RejectedCount: true},
 			declared: ThrottleConfig{DeclaredRejectedCount: ptr(false)},
 			wantType: WindowSliding, wantRej: ptr(true), limit: 100,
 			want: map[string]batchcert.Outcome{"throttle.window": batchcert.Pass, "throttle.rejected-count": batchcert.Fail},
 		},
 		{
-			name: "admits-110", reason: "a target admitting 110 while 100 is declared fails with both numbers",
+			name: "admits-110", windows: 3.5, reason: "a target admitting 110 while 100 is declared fails with both numbers",
 			fake:     &fakeThrottle{Limit: 110, Window: window},
 			declared: ThrottleConfig{},
 			wantType: WindowFixed, wantRej: ptr(false), limit: 110,
@@ -72,7 +75,7 @@ func TestProbeThrottle(t *testing.T) {
 			wantMsg: map[string]string{"throttle.threshold": "measured 110 sequential calls admitted before the first 1010009; declared 100"},
 		},
 		{
-			name: "window-3s", reason: "a 3 s window declared as 2 s fails the ± 5 % check",
+			name: "window-3s", windows: 4.5, reason: "a 3 s window declared as 2 s fails the ± 5 % check",
 			fake:     &fakeThrottle{Limit: 100, Window: 3 * time.Second},
 			declared: ThrottleConfig{},
 			wantType: WindowFixed, limit: 100,
@@ -80,7 +83,7 @@ func TestProbeThrottle(t *testing.T) {
 			wantMsg: map[string]string{"throttle.window": "measured window 3s (+50.0 %)"},
 		},
 		{
-			name: "wall-clock", reason: "a fixed window on wall-clock boundaries is still fixed, and says where it is aligned",
+			name: "wall-clock", windows: 3.5, reason: "a fixed window on wall-clock boundaries is still fixed, and says where it is aligned",
 			fake:     &fakeThrottle{Limit: 100, Window: window, WallClock: true},
 			declared: ThrottleConfig{DeclaredType: WindowFixed},
 			wantType: WindowFixed, limit: 100,
@@ -88,14 +91,14 @@ func TestProbeThrottle(t *testing.T) {
 			wantMsg: map[string]string{"throttle.type": "aligned to the wall-clock"},
 		},
 		{
-			name: "token-bucket", reason: "slots that come back a few at a time are a token bucket",
+			name: "token-bucket", windows: 6, reason: "slots that come back a few at a time are a token bucket",
 			fake:     &fakeThrottle{Limit: 100, Window: window, Bucket: true},
 			declared: ThrottleConfig{DeclaredType: WindowFixed},
 			wantType: WindowTokenBucket, limit: 100,
 			want: map[string]batchcert.Outcome{"throttle.type": batchcert.Fail},
 		},
 		{
-			name: "malformed-throttle", reason: "a 429 with a numeric code is a throttle, but not the documented answer",
+			name: "malformed-throttle", windows: 3.5, reason: "a 429 with a numeric code is a throttle, but not the documented answer",
 			fake:     &fakeThrottle{Limit: 100, Window: window, BadBody: true},
 			declared: ThrottleConfig{},
 			wantType: WindowFixed, limit: 100,
@@ -132,6 +135,9 @@ func TestProbeThrottle(t *testing.T) {
 				if c, _ := checkByID(checks, id); !strings.Contains(c.Message, sub) {
 					t.Errorf("%s: check %s message %q lacks %q", tc.reason, id, c.Message, sub)
 				}
+			}
+			if took := clock.Now().Sub(epoch); took > time.Duration(tc.windows*float64(window)) {
+				t.Errorf("%s: the probe took %s of the target's time, more than %.1f declared windows", tc.reason, took, tc.windows)
 			}
 			if !strings.Contains(progress.String(), "throttle: done") {
 				t.Errorf("%s: progress lacks the last phase:\n%s", tc.reason, progress.String())
@@ -211,12 +217,12 @@ func TestDescribeThrottle(t *testing.T) {
 	t.Parallel()
 	p := DescribeThrottle(ThrottleConfig{})
 	s := p.String()
-	for _, want := range []string{"throttle probe: at most", "8m0s", "1010009"} {
+	for _, want := range []string{"throttle probe: at most", "about 3 declared windows (3m0s)", "1010009"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("plan %q lacks %q", s, want)
 		}
 	}
-	if p.MaxRequests <= 0 || p.MaxDuration != 14*time.Minute {
+	if p.MaxRequests <= 0 || p.MaxDuration != 12*time.Minute {
 		t.Errorf("plan bounds %d requests %s, want positive and 12 windows", p.MaxRequests, p.MaxDuration)
 	}
 }

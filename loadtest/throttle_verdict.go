@@ -18,15 +18,24 @@ const (
 // window is the measured window length: the time between two returns of the quota (fixed
 // and sliding windows), or the quota's refill time for a token bucket.
 func (m *throttleMeasure) window(cfg ThrottleConfig) time.Duration {
-	if !m.r2.found || !m.r3.found {
+	if !m.r1.found || !m.r2.found {
 		return 0
 	}
-	gap := m.r3.at.Sub(m.r2.at)
-	if m.windowType() == WindowTokenBucket && m.r3.slots > 0 {
+	gap := m.r2.at.Sub(m.r1.at)
+	if m.windowType() == WindowTokenBucket && m.r2.slots > 0 {
 		// Approximate: the tokens refilled between two fine polls, to one token.
-		return time.Duration(float64(gap) * float64(m.limit) / float64(m.r3.slots))
+		return time.Duration(float64(gap) * float64(m.threshold()) / float64(m.r2.slots))
 	}
 	return gap
+}
+
+// threshold is the most calls admitted in one window by sequential calls: the first burst's,
+// or the split's when more (the app had called within the window before the probe started).
+func (m *throttleMeasure) threshold() int {
+	if m.split.found || m.splitRest > 0 {
+		return max(m.limit, m.splitFirst+m.splitRest)
+	}
+	return m.limit
 }
 
 // windowType reads the slot returns: a quota that comes back whole after a burst is a fixed or
@@ -34,7 +43,7 @@ func (m *throttleMeasure) window(cfg ThrottleConfig) time.Duration {
 // rest: a fixed window gives the whole quota back at once, a sliding log only the first
 // half); a quota that comes back a few slots at a time is a token bucket.
 func (m *throttleMeasure) windowType() string {
-	n := float64(m.limit)
+	n := float64(m.threshold())
 	switch {
 	case !m.r1.found || n == 0:
 		return WindowUnknown
@@ -48,7 +57,7 @@ func (m *throttleMeasure) windowType() string {
 			return WindowSliding
 		}
 		return WindowUnknown
-	case float64(m.r1.slots) < 0.5*n && m.r3.found && float64(m.r3.slots) < 0.5*n:
+	case float64(m.r1.slots) < 0.5*n && m.split.found && float64(m.split.slots) < 0.5*n:
 		return WindowTokenBucket
 	}
 	return WindowUnknown
@@ -62,7 +71,7 @@ func (m *throttleMeasure) alignment(cfg ThrottleConfig) string {
 		return ""
 	}
 	coarse, fine := cfg.pollSteps()
-	tol := coarse + fine // r1 is known to a coarse step, r2 and r3 to a fine one
+	tol := coarse + fine // r1 is known to a hammer or coarse step, r2 and split to a fine one
 	if absDur(m.quietDelay-w) <= tol {
 		return AlignFirstCall
 	}
@@ -70,21 +79,25 @@ func (m *throttleMeasure) alignment(cfg ThrottleConfig) string {
 		w = cfg.DeclaredWindow // the declared length is the better modulus when it holds
 	}
 	ph1 := time.Duration(m.r2.at.UnixNano() % int64(w))
-	ph2 := time.Duration(m.r3.at.UnixNano() % int64(w))
-	if min(ph1, w-ph1) <= tol && min(ph2, w-ph2) <= tol {
+	ph2 := time.Duration(m.split.at.UnixNano() % int64(w))
+	if m.split.found && min(ph1, w-ph1) <= tol && min(ph2, w-ph2) <= tol {
 		return AlignWallClock
 	}
 	return ""
 }
 
 // rejectedCount compares when slots came back while the probe kept calling (hammer) with
-// when they came back after a quiet wait: later, or never, means rejected calls count.
+// the window measured without calling through it: later, or never, means rejected calls
+// count. A window too long for the hammer's span to tell is no reading.
 func (m *throttleMeasure) rejectedCount(cfg ThrottleConfig) *bool {
 	w := m.window(cfg)
 	if w <= 0 || m.windowType() == WindowTokenBucket {
 		return nil
 	}
-	counts := !m.hammer.found || m.hammer.at.Sub(m.r3.at) > w+w/10
+	if !m.hammer.found && w+w/10 >= m.hammerLimit {
+		return nil
+	}
+	counts := !m.hammer.found || m.hammer.at.Sub(m.t0) > w+w/10
 	return &counts
 }
 
@@ -95,7 +108,7 @@ func (m *throttleMeasure) result(cfg ThrottleConfig, p *throttleProbe) *batchcer
 	return &batchcert.ThrottleResult{
 		DeclaredLimit:      cfg.DeclaredLimit,
 		DeclaredWindow:     cfg.DeclaredWindow,
-		MeasuredLimit:      m.limit,
+		MeasuredLimit:      m.threshold(),
 		MeasuredConcurrent: m.concurrent,
 		MeasuredWindow:     m.window(cfg),
 		WindowType:         m.windowType(),
@@ -137,10 +150,12 @@ func throttleChecks(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.Throttl
 			fmt.Sprintf("no 1010009 after %d sequential calls; declared %d per %s", m.limit, dl, cfg.DeclaredWindow), false))
 		return cs
 	}
-	cs = append(cs, throttleCheck("throttle.threshold",
-		fmt.Sprintf("measured %d sequential calls admitted before the first 1010009; declared %d", m.limit, dl),
-		m.limit == dl))
-	if m.r2.found {
+	msg := fmt.Sprintf("measured %d sequential calls admitted before the first 1010009; declared %d", m.threshold(), dl)
+	if m.threshold() != m.limit {
+		msg += fmt.Sprintf(" (the first burst got %d: the app had called within the window before the probe)", m.limit)
+	}
+	cs = append(cs, throttleCheck("throttle.threshold", msg, m.threshold() == dl))
+	if m.r1.found {
 		cs = append(cs, throttleCheck("throttle.concurrent",
 			fmt.Sprintf("%d concurrent senders got %d calls admitted in one window; declared %d", cfg.Concurrency, m.concurrent, dl),
 			m.concurrent <= dl))
@@ -165,8 +180,8 @@ func throttleChecks(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.Throttl
 		cs = append(cs, throttleCheck("throttle.rejected-count", "could not be measured; declared "+boolText(cfg.DeclaredRejectedCount), false))
 	default:
 		cs = append(cs, throttleCheck("throttle.rejected-count",
-			fmt.Sprintf("rejected calls count: measured %s (slots back %s after exhaustion while calling, %s after a quiet wait); declared %s",
-				boolText(r.RejectedCount), hammerDelay(m), m.r3.at.Sub(m.r2.at).Round(time.Millisecond), boolText(cfg.DeclaredRejectedCount)),
+			fmt.Sprintf("rejected calls count: measured %s (slots back %s after exhaustion while calling, the window %s); declared %s",
+				boolText(r.RejectedCount), hammerDelay(m), r.MeasuredWindow.Round(time.Millisecond), boolText(cfg.DeclaredRejectedCount)),
 			*r.RejectedCount == *cfg.DeclaredRejectedCount))
 	}
 	if r.Isolated != nil {
@@ -177,7 +192,7 @@ func throttleChecks(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.Throttl
 	p.mu.Lock()
 	bad, examples := p.malCount, p.malformed
 	p.mu.Unlock()
-	msg := fmt.Sprintf("%d throttled answers, all 403 with error_code \"1010009\"", p.throttled.Load())
+	msg = fmt.Sprintf("%d throttled answers, all 403 with error_code \"1010009\"", p.throttled.Load())
 	if bad > 0 {
 		msg = fmt.Sprintf("%d of %d throttled answers malformed, e.g. %v", bad, p.throttled.Load(), examples)
 	}
@@ -190,8 +205,8 @@ func typeCheck(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.ThrottleResu
 	if al := m.alignment(cfg); got == WindowFixed && al != "" {
 		got += ", aligned to the " + al
 	}
-	evidence := fmt.Sprintf("after a burst %d slots came back at once; after half the quota and the rest half a window later, %d",
-		m.r1.slots, m.split.slots)
+	evidence := fmt.Sprintf("after a burst %d slots came back at once; after %d calls and %d more half a window later, %d",
+		m.r1.slots, m.splitFirst, m.splitRest, m.split.slots)
 	if cfg.DeclaredType == "" || cfg.DeclaredType == "any" {
 		return skipCheck("throttle.type", "no declaration; measured "+got+" ("+evidence+")")
 	}
@@ -203,7 +218,7 @@ func hammerDelay(m *throttleMeasure) string {
 	if !m.hammer.found {
 		return "never"
 	}
-	return m.hammer.at.Sub(m.r3.at).Round(time.Millisecond).String()
+	return m.hammer.at.Sub(m.t0).Round(time.Millisecond).String()
 }
 
 func boolText(b *bool) string {

@@ -54,13 +54,12 @@ func certifyLoad(ctx context.Context, tf *targetFlags, sess *session, lf *loadFl
 	}{{"throttle", sess}, {"tasklimit", sess}}
 	if sess.ref != nil {
 		capTF := *tf
-		capTF.ref.Throttle.Limit = 1 << 30
+		liftReferenceLimits(&capTF, lf)
 		capSess, err := capTF.open(stderr)
 		if err != nil {
 			return err
 		}
 		defer capSess.close()
-		lf.overThrottle = true
 		lf.rates = "200"
 		probes = append(probes, struct {
 			name string

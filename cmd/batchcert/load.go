@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -31,6 +32,7 @@ type loadFlags struct {
 	maxErrRate   float64
 	resultsFile  string
 	overThrottle bool
+	operation    string
 }
 
 func addLoadFlags(fs *flag.FlagSet) *loadFlags {
@@ -45,6 +47,7 @@ func addLoadFlags(fs *flag.FlagSet) *loadFlags {
 	fs.Float64Var(&lf.maxErrRate, "max-error-rate", loadtest.DefaultMaxErrorRate, "capacity: error ratio a step must stay under")
 	fs.StringVar(&lf.resultsFile, "results", "", "capacity: stream every result to `file` in vegeta's gob format")
 	fs.BoolVar(&lf.overThrottle, "allow-over-throttle", false, "capacity: allow rates above the profile's declared throttle")
+	fs.StringVar(&lf.operation, "operation", loadtest.OpQuery, "capacity: operation loaded, query or create (create needs the profile's task limit to hold the planned creates)")
 	return lf
 }
 
@@ -70,10 +73,7 @@ func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	if probe == "capacity" && tf.file == "" {
-		// The embedded reference's throttle would answer 1010009 to almost every call of a
-		// capacity search; the search measures the platform, so it lifts the throttle.
-		tf.ref.Throttle.Limit = 1 << 30
-		lf.overThrottle = true
+		liftReferenceLimits(tf, lf)
 	}
 	sess, err := tf.open(stderr)
 	if err != nil {
@@ -88,6 +88,17 @@ func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	return finish(res, *out, sess, stdout)
+}
+
+// liftReferenceLimits configures the embedded reference for a capacity search: its throttle
+// would answer 1010009 to almost every call, and its task limit 105001 to all but 10 creates;
+// the search measures the platform, so it lifts both (the plan says so).
+func liftReferenceLimits(tf *targetFlags, lf *loadFlags) {
+	tf.ref.Throttle.Limit = 1 << 30
+	lf.overThrottle = true
+	if lf.operation == loadtest.OpCreate {
+		tf.ref.TaskLimit = referenceCreateLimit
+	}
 }
 
 // loadOutcome closes a load run's results; a partial run is kept and marked incomplete.
@@ -187,9 +198,19 @@ func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, i
 		if err != nil {
 			return nil, err
 		}
-		cfg := loadtest.CapacityConfig{Rates: rates, StepDuration: lf.stepDuration, MaxRequests: lf.maxRequests,
+		cfg := loadtest.CapacityConfig{Operation: lf.operation, Rates: rates, StepDuration: lf.stepDuration, MaxRequests: lf.maxRequests,
 			SLOp99: lf.sloP99, MaxErrorRate: lf.maxErrRate, AllowOverThrottle: lf.overThrottle, Progress: stderr,
-			Validate: capacityValidator(sess)}
+			TaskLimit: limits.TaskLimit, ResetBetweenSteps: lf.operation == loadtest.OpCreate && t.Control != "",
+			Validate: capacityValidator(sess, lf.operation)}
+		switch fx := sess.target.Fixtures; {
+		case lf.operation != loadtest.OpCreate:
+		case sess.ref != nil:
+			cfg.TaskLimit = referenceCreateLimit
+		case len(fx.DeviceIDs) > 0 && fx.ServiceID != "" && fx.Method != "":
+			cfg.CreateBody = loadtest.CreateBodyFor(fx.DeviceIDs[0], fx.ServiceID, fx.Method)
+		default:
+			return nil, batchcert.Usagef("load capacity -operation create: the profile's fixtures need deviceIds, serviceId and method")
+		}
 		if w := limits.ThrottleWindow(); w > 0 && limits.Throttle.Limit > 0 {
 			cfg.DeclaredThrottle = float64(limits.Throttle.Limit) / w.Seconds()
 		}
@@ -205,10 +226,16 @@ func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, i
 		if err != nil {
 			return nil, err
 		}
+		if sess.ref != nil {
+			plan.Note = "the embedded reference runs with its throttle lifted"
+			if lf.operation == loadtest.OpCreate {
+				plan.Note += fmt.Sprintf(" and its task limit raised to %d, reset between steps", referenceCreateLimit)
+			}
+		}
 		fmt.Fprintln(stderr, plan)
 		res, vs, err := loadtest.SearchCapacity(ctx, t, cfg)
 		into.Capacity = res
-		return []batchcert.Check{capacityCheck(res, vs)}, err
+		return []batchcert.Check{capacityCheck(lf.operation, res, vs)}, err
 	}
 }
 
@@ -243,9 +270,13 @@ func parseRates(s string) ([]float64, error) {
 	return rates, nil
 }
 
-// capacityValidator checks sampled query answers against the spec's query 200 body, the
-// schema and the error-body rules, as the suite does.
-func capacityValidator(sess *session) loadtest.Validator {
+// referenceCreateLimit is the embedded reference's task limit during a create capacity search:
+// high enough that no step is refused 105001.
+const referenceCreateLimit = 1 << 30
+
+// capacityValidator checks sampled answers against the spec's 200 body of the operation (query:
+// the task; create: {taskID}), the schema and the error-body rules, as the suite does.
+func capacityValidator(sess *session, operation string) loadtest.Validator {
 	p, err := contracts.ProfileByName(sess.target.Profile)
 	if err != nil {
 		p, _ = contracts.ProfileByName(contracts.DefaultProfile)
@@ -254,10 +285,14 @@ func capacityValidator(sess *session) loadtest.Validator {
 	if err != nil {
 		return nil
 	}
+	ok := contracts.SchemaBatchTask
+	if operation == loadtest.OpCreate {
+		ok = contracts.SchemaCreateResponse
+	}
 	return func(status int, body []byte) []batchcert.Violation {
-		if status == 200 {
-			out, _ := contracts.Normalize(p, contracts.SchemaBatchTask, body)
-			return set.Validate(contracts.SchemaBatchTask, out)
+		if status == 200 && !bytes.Contains(body, []byte(`"error_code"`)) {
+			out, _ := contracts.Normalize(p, ok, body)
+			return set.Validate(ok, out)
 		}
 		out, _ := contracts.Normalize(p, contracts.SchemaErrorBody, body)
 		return set.Validate(contracts.SchemaErrorBody, out)
@@ -266,11 +301,15 @@ func capacityValidator(sess *session) loadtest.Validator {
 
 // capacityCheck reports the sampled validation of a capacity search: the capacity itself is a
 // measurement, not a rule of the docs, but every answer under load must still keep the contract.
-func capacityCheck(res *batchcert.CapacityResult, vs []batchcert.Violation) batchcert.Check {
+func capacityCheck(op string, res *batchcert.CapacityResult, vs []batchcert.Violation) batchcert.Check {
+	req := "RSP.query.status"
+	if op == loadtest.OpCreate {
+		req = "RSP.create.taskID"
+	}
 	c := batchcert.Check{ID: "capacity.contract-under-load", Scenario: "load-capacity",
-		Requirements: []string{"RSP.query.status"}, Severity: batchcert.Must, Outcome: batchcert.Pass, Violations: vs}
+		Requirements: []string{req}, Severity: batchcert.Must, Outcome: batchcert.Pass, Violations: vs}
 	if res != nil {
-		c.Message = fmt.Sprintf("sustained %.0f requests/s with p99 under %s", res.Sustained, res.SLOp99)
+		c.Message = fmt.Sprintf("sustained %.0f %s requests/s with p99 under %s", res.Sustained, op, res.SLOp99)
 	}
 	if len(vs) > 0 {
 		c.Outcome = batchcert.Fail
