@@ -73,6 +73,7 @@ const (
 	FaultValidationLax   = "validation-lax"
 	FaultEdgesRejected   = "edges-rejected"
 	FaultEnumsRejected   = "enum-values-rejected"
+	FaultReadLag         = "read-after-create-lag"
 	FaultPagingEdges     = "paging-edges-rejected"
 	FaultMissingHeader   = "missing-header-1010005"
 	FaultNoRightsAllowed = "norights-allowed"
@@ -156,6 +157,7 @@ var faultRegistry = map[string]string{
 	FaultValidationLax:   "create does not reject a body that breaks a field rule but processes what it can, defaulting or ignoring the rest (FLD.create.*)",
 	FaultEdgesRejected:   "create rejects values exactly at a documented minimum or maximum with 400/50400 (an exclusive bound check, FLD.create.*)",
 	FaultPagingEdges:     "details rejects pageNo 0 given explicitly and pageSize 1 or 250 with 400/100022: exclusive bounds on paging (FLD.details.pageNo, FLD.details.pageSize)",
+	FaultReadLag:         "a task is not readable until 5 s after it was created: query and taskDetails answer 404/105005 while the read index catches up (RSP.query.taskId)",
 	FaultEnumsRejected:   "documented enum values of query parameters (select=tags, a details status filter) are answered 400/100022: the filter is wired to the wrong list (FLD.query.select, FLD.details.status)",
 	FaultMissingHeader:   "create answers a missing app_key or Authorization header with 403/1010005 instead of 400/50400 (AMB.R1)",
 	FaultNoRightsAllowed: "create lets an application without batch-task rights create tasks instead of answering 401/100028 (AMB.R7)",

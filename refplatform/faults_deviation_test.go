@@ -184,6 +184,13 @@ func fieldDeviations() []deviation {
 				return fmt.Sprint(e.details("app-primary", "pageNo=0&taskId="+id).status, " ",
 					e.details("app-primary", "pageSize=1&taskId="+id).status, " ", e.details("app-primary", "pageSize=250&taskId="+id).status)
 			}, clean: "200 200 200", faulty: "400 400 400"},
+		{fault: FaultReadLag, reason: "a task just created answers 105005 to query and details, and is readable 6 s later",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "lag", nil))
+				first := fmt.Sprint(e.query("app-primary", id, "").status, " ", e.details("app-primary", "taskId="+id).status)
+				e.advance(6 * time.Second)
+				return first + " " + fmt.Sprint(e.query("app-primary", id, "").status)
+			}, clean: "200 200 200", faulty: "404 404 200"},
 		{fault: FaultCrossAppRead, reason: "app-primary reads app-other's task by id (RULE.cross-app)",
 			observe: func(t *testing.T, e *env) string {
 				id := e.mustCreate("app-other", taskBody("app-other", "mine", nil))

@@ -280,3 +280,12 @@ func (p *platform) subtaskStatus(st string) string {
 	}
 	return st
 }
+
+// readLag is how long a new task stays unreadable under FaultReadLag.
+const readLag = 5 * time.Second
+
+// lagging reports whether t is still invisible to reads under FaultReadLag: a read replica or
+// search index behind the write path, as eventually consistent platforms ship.
+func (p *platform) lagging(t *task) bool {
+	return p.fault(FaultReadLag) && p.clock.Now().Before(t.start.Add(readLag))
+}

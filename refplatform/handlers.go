@@ -398,7 +398,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		return aerr
 	}
 	t := st.engine.get(id)
-	if t == nil || !p.visible(t, owner) {
+	if t == nil || !p.visible(t, owner) || p.lagging(t) {
 		return errAt(http.StatusNotFound, CodeTaskNotExist)
 	}
 	now := p.clock.Now()
@@ -496,7 +496,7 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 		return aerr
 	}
 	t := st.engine.get(id)
-	if t == nil || !p.visible(t, owner) {
+	if t == nil || !p.visible(t, owner) || p.lagging(t) {
 		return errAt(http.StatusNotFound, CodeTaskNotExist)
 	}
 	if p.fault(FaultDetailsStatusIgnored) {
