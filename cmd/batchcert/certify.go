@@ -9,17 +9,15 @@ import (
 )
 
 func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("certify", "certify [-target FILE] [-profile NAME] [-out DIR] [-load=false]", stdout)
+	fs := newFlagSet("certify", "certify [-target FILE] [-profile NAME] [-transport rest|graphql] [-out DIR] [-load=false]", stdout)
 	tf := addTargetFlags(fs, 1)
-	profile := fs.String("profile", "", "ambiguity profile: doc-strict or lenient (default: the target profile's)")
-	transport := fs.String("transport", "", "rest or graphql (the target's GraphQL facade; default: the target profile's)")
-	out := fs.String("out", defaultOut, "`dir` for results.json, junit.xml, report.html and summary.md")
+	sf := addSuiteFlags(fs)
 	withLoad := fs.Bool("load", true, "run the load probes after the suite: throttle, task-limit race, a short capacity step")
 	lf := addLoadFlags(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := checkConfig("", *profile, *transport)
+	cfg, err := checkConfig("", sf.profile, sf.transport)
 	if err != nil {
 		return err
 	}
@@ -38,7 +36,7 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 			return err
 		}
 	}
-	return finish(res, *out, sess, stdout)
+	return finish(res, sf.out, sess, stdout)
 }
 
 // certifyLoad runs the three probes and adds their measurements and checks to res. Against the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -17,16 +18,14 @@ import (
 const defaultOut = "batchcert-out"
 
 func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", "check [-target FILE] [-run REGEXP] [-profile NAME] [-out DIR]", stdout)
+	fs := newFlagSet("check", "check [-target FILE] [-run REGEXP] [-profile NAME] [-transport rest|graphql] [-out DIR]", stdout)
 	tf := addTargetFlags(fs, 1)
 	runRE := fs.String("run", "", "run only the scenarios whose name matches `regexp`")
-	profile := fs.String("profile", "", "ambiguity profile: doc-strict or lenient (default: the target profile's)")
-	transport := fs.String("transport", "", "rest or graphql (the target's GraphQL facade; default: the target profile's)")
-	out := fs.String("out", defaultOut, "`dir` for results.json, junit.xml, report.html and summary.md")
+	sf := addSuiteFlags(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := checkConfig(*runRE, *profile, *transport)
+	cfg, err := checkConfig(*runRE, sf.profile, sf.transport)
 	if err != nil {
 		return err
 	}
@@ -39,7 +38,18 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	return finish(res, *out, sess, stdout)
+	return finish(res, sf.out, sess, stdout)
+}
+
+// suiteFlags are the flags of every command that runs the suite and writes reports.
+type suiteFlags struct{ profile, transport, out string }
+
+func addSuiteFlags(fs *flag.FlagSet) *suiteFlags {
+	sf := &suiteFlags{}
+	fs.StringVar(&sf.profile, "profile", "", "ambiguity profile: doc-strict or lenient (default: the target profile's)")
+	fs.StringVar(&sf.transport, "transport", "", "rest or graphql (the target's GraphQL facade; default: the target profile's)")
+	fs.StringVar(&sf.out, "out", defaultOut, "`dir` for results.json, junit.xml, report.html and summary.md")
+	return sf
 }
 
 func checkConfig(runRE, profile, transport string) (scenarios.Config, error) {
