@@ -175,6 +175,11 @@ type Ambiguity struct {
 	Option  string   `yaml:"option" json:"option,omitempty"`
 	Values  []string `yaml:"values" json:"values,omitempty"`
 	Default string   `yaml:"default" json:"default,omitempty"`
+	// Lenient is the value that accepts every defensible alternative (the lenient profile's).
+	Lenient string `yaml:"lenient" json:"lenient,omitempty"`
+	// Alternatives says, per value other than the default, what a platform answering that
+	// reading does.
+	Alternatives map[string]string `yaml:"alternatives" json:"alternatives,omitempty"`
 }
 
 // ProfileDef is a profile as the catalog states it; ProfileByName turns it into a Profile.
@@ -272,6 +277,14 @@ func (c *RequirementCatalog) validate() error {
 		if a.Option != "" {
 			if !contains(a.Values, a.Default) {
 				return fmt.Errorf("%s: default %q is not one of %v", a.ID, a.Default, a.Values)
+			}
+			if !contains(a.Values, a.Lenient) {
+				return fmt.Errorf("%s: lenient value %q is not one of %v", a.ID, a.Lenient, a.Values)
+			}
+			for v := range a.Alternatives {
+				if !contains(a.Values, v) {
+					return fmt.Errorf("%s: alternative %q is not one of %v", a.ID, v, a.Values)
+				}
 			}
 			options[a.Option] = a
 		}

@@ -35,5 +35,5 @@ func ExampleCheckTask() {
 		fmt.Println(v)
 	}
 	// Output:
-	// invariant queryBatchTask [INV.progress] /progress: progress is 334, want 333 of completeCnt 1 over totalCnt 3, rounded down (rateScale permille)
+	// invariant queryBatchTask [INV.progress] /progress: progress is 334, want 333 of completeCnt 1 over totalCnt 3, rounded down (reading AMB.3 rateScale permille)
 }

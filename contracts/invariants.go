@@ -89,8 +89,8 @@ func (c *checker) rates() {
 		progress = append(progress, rate(t.CompleteCnt, t.TotalCnt, s))
 	}
 	if !containsInt(progress, t.Progress) {
-		c.add("INV.progress", "/progress", "progress is %d, want %s of completeCnt %d over totalCnt %d, rounded down (rateScale %s)",
-			t.Progress, alternatives(progress), t.CompleteCnt, t.TotalCnt, c.p.RateScale)
+		c.add("INV.progress", "/progress", "progress is %d, want %s of completeCnt %d over totalCnt %d, rounded down (reading AMB.3 rateScale %s%s)",
+			t.Progress, alternatives(progress), t.CompleteCnt, t.TotalCnt, c.p.RateScale, c.refused(ReadingRateScale, percentOnly(t.Progress, progress, rate(t.CompleteCnt, t.TotalCnt, 100))))
 	}
 	dens := map[string]int{"totalCnt": t.TotalCnt}
 	switch c.p.SuccessRateDenominator {
@@ -106,8 +106,8 @@ func (c *checker) rates() {
 		}
 	}
 	if !containsInt(want, t.SuccessRate) {
-		c.add("INV.successRate", "/successRate", "successRate is %d, want %s: successCnt %d over totalCnt %d (completeCnt %d), rounded down (rateScale %s, denominator %s)",
-			t.SuccessRate, alternatives(want), t.SuccessCnt, t.TotalCnt, t.CompleteCnt, c.p.RateScale, c.p.SuccessRateDenominator)
+		c.add("INV.successRate", "/successRate", "successRate is %d, want %s: successCnt %d over totalCnt %d (completeCnt %d), rounded down (readings AMB.3 rateScale %s, AMB.5 denominator %s%s)",
+			t.SuccessRate, alternatives(want), t.SuccessCnt, t.TotalCnt, t.CompleteCnt, c.p.RateScale, c.p.SuccessRateDenominator, c.successRateRefusal())
 	}
 }
 
@@ -253,7 +253,7 @@ func (c *checker) startTime() {
 			return
 		}
 	default:
-		c.add("INV.startTime", "/startTime", "startTime %q is not UTC yyyyMMdd'T'HHmmss'Z' (timeFormat %s)", s, c.p.TimeFormat)
+		c.add("INV.startTime", "/startTime", "startTime %q is not UTC yyyyMMdd'T'HHmmss'Z' (reading AMB.11 timeFormat %s)", s, c.p.TimeFormat)
 		return
 	}
 	if !c.o.CreatedAt.IsZero() {
@@ -287,8 +287,12 @@ func (c *checker) echo() {
 		want = []int{sent.Timeout}
 	}
 	if !containsInt(want, t.Timeout) {
-		c.add("INV.echo", "/timeout", "timeout is %d, want %s: create sent %d minutes (timeoutUnit %s)",
-			t.Timeout, alternatives(want), sent.Timeout, c.p.TimeoutUnit)
+		refusal := ""
+		if t.Timeout == sent.Timeout*60 && !c.p.Accepts(ReadingTimeoutUnit, "seconds") {
+			refusal = "; " + c.p.Refusal(ReadingTimeoutUnit, "seconds")
+		}
+		c.add("INV.echo", "/timeout", "timeout is %d, want %s: create sent %d minutes (reading AMB.2 timeoutUnit %s%s)",
+			t.Timeout, alternatives(want), sent.Timeout, c.p.TimeoutUnit, refusal)
 	}
 	got, sentParam := canonical(t.Param), canonical(sent.Param)
 	keys := map[string]bool{}
@@ -305,7 +309,11 @@ func (c *checker) echo() {
 	sort.Strings(names)
 	for _, k := range names {
 		if !reflect.DeepEqual(got[k], sentParam[k]) {
-			c.add("INV.echo", "/param/"+k, "param.%s is %s, create sent %s", k, short(got[k]), short(sentParam[k]))
+			refusal := ""
+			if k == QueryParamFileIDMember && sentParam[k] == nil {
+				refusal = " (" + c.p.Refusal(ReadingQueryParam, QueryParamFileID) + ")"
+			}
+			c.add("INV.echo", "/param/"+k, "param.%s is %s, create sent %s%s", k, short(got[k]), short(sentParam[k]), refusal)
 		}
 	}
 	if c.o.SelectTags && c.hasTags && !sameTags(t.Tags, sent.Tags) {
@@ -356,4 +364,41 @@ func sameTags(a, b []Tag) bool {
 		}
 	}
 	return true
+}
+
+// refused is "; <refusal>" when the profile does not accept reading id's value; "" when value
+// is "" or accepted.
+func (c *checker) refused(id, value string) string {
+	if value == "" || c.p.Accepts(id, value) {
+		return ""
+	}
+	return "; " + c.p.Refusal(id, value)
+}
+
+// percentOnly is "percent" when got is no accepted value but is the percent one.
+func percentOnly(got int, accepted []int, percent int) string {
+	if got == percent && !containsInt(accepted, got) {
+		return "percent"
+	}
+	return ""
+}
+
+// successRateRefusal names the reading a wrong successRate would be right under, when the
+// profile does not allow it: AMB.3=percent or AMB.5=complete.
+func (c *checker) successRateRefusal() string {
+	t := c.t
+	for _, s := range []int{1000, 100} {
+		for den, value := range map[int]string{t.TotalCnt: "total", t.CompleteCnt: "complete"} {
+			if rate(t.SuccessCnt, den, s) != t.SuccessRate {
+				continue
+			}
+			if s == 100 && !c.p.Accepts(ReadingRateScale, "percent") {
+				return c.refused(ReadingRateScale, "percent")
+			}
+			if value == "complete" && !c.p.Accepts(ReadingSuccessRateDen, "complete") {
+				return c.refused(ReadingSuccessRateDen, "complete")
+			}
+		}
+	}
+	return ""
 }

@@ -19,7 +19,36 @@ const (
 	OptErrorBody              = "errorBody"              // AMB.7: strict | lenient
 	OptThrottleType           = "throttle.type"          // AMB.9: fixed | sliding | any
 	OptTimeFormat             = "timeFormat"             // AMB.11: compact | any
+	OptQueryParam             = "queryParam"             // AMB.4: objectnode | fileid | either
+	OptDeviceTypeFields       = "deviceTypeFields"       // AMB.8: mandatory | optional | either
+	OptAuthOrder              = "authOrder"              // AMB.R1: parameters-first | gateway-first | either
+	OptQueryAppIDLength       = "queryAppIdLength"       // AMB.R11: checked | unchecked | either
+	OptUnknownTaskID          = "unknownTaskId"          // AMB.R12: not-found | invalid | either
 )
+
+// Reading ids the code decides on (the catalog's ambiguities).
+const (
+	ReadingCreateIDField   = "AMB.1"
+	ReadingTimeoutUnit     = "AMB.2"
+	ReadingRateScale       = "AMB.3"
+	ReadingQueryParam      = "AMB.4"
+	ReadingSuccessRateDen  = "AMB.5"
+	ReadingErrorBody       = "AMB.7"
+	ReadingDeviceType      = "AMB.8"
+	ReadingThrottle        = "AMB.9"
+	ReadingTimeFormat      = "AMB.11"
+	ReadingAuthOrder       = "AMB.R1"
+	ReadingQueryAppIDLen   = "AMB.R11"
+	ReadingUnknownTaskID   = "AMB.R12"
+	ErrorBodyGateway       = "gateway" // AMB.7: resultcode/resultmsg for the gateway's codes only
+	ErrorBodyLenient       = "lenient" // AMB.7: resultcode/resultmsg for any code, numeric codes
+	QueryParamFileID       = "fileid"  // AMB.4: query's param may carry fileId
+	QueryParamFileIDMember = "fileId"
+)
+
+// GatewayCodes are the error codes the API gateway answers itself (1010005 bad token, 1010009
+// throttled): reading AMB.7=gateway gives them the gateway's {resultcode, resultmsg} shape.
+var GatewayCodes = map[string]bool{"1010005": true, "1010009": true}
 
 // Option values with a meaning in code.
 const (
@@ -37,6 +66,7 @@ const (
 	LenSuccessRateOverCmp = "successrate-complete"
 	LenStartTimeRFC3339   = "starttime-rfc3339"
 	LenStartTimeEpochMs   = "starttime-epochms"
+	LenParamFileID        = "param-fileid"
 )
 
 // DefaultProfile is the profile a run uses unless told otherwise.
@@ -61,6 +91,8 @@ type Profile struct {
 	Leniencies []Leniency
 
 	options map[string]string
+	// readings maps a reading id to its option and lenient value, for Accepts.
+	readings map[string]Ambiguity
 }
 
 // ProfileByName builds the named profile from the catalog; unknown names are an error that
@@ -87,9 +119,11 @@ func (c *RequirementCatalog) Profile(name string) (Profile, error) {
 
 func (c *RequirementCatalog) buildProfile(def ProfileDef) (Profile, error) {
 	opts := map[string]string{}
+	readings := map[string]Ambiguity{}
 	for _, a := range c.Ambiguous {
 		if a.Option != "" {
 			opts[a.Option] = a.Default
+			readings[a.ID] = a
 		}
 	}
 	for k, v := range def.Options {
@@ -114,7 +148,60 @@ func (c *RequirementCatalog) buildProfile(def ProfileDef) (Profile, error) {
 		TaskLimit:              def.TaskLimit,
 		Leniencies:             def.Leniencies,
 		options:                opts,
+		readings:               readings,
 	}, nil
+}
+
+// Option returns the profile's value of a catalog option ("" when the catalog has no such
+// option).
+func (p Profile) Option(name string) string { return p.options[name] }
+
+// Accepts reports whether the profile allows a platform to answer per reading readingID's
+// value: the profile chose that value, or the reading's lenient value, which accepts every
+// defensible alternative. Unknown readings and values are not accepted.
+func (p Profile) Accepts(readingID, value string) bool {
+	a, ok := p.readings[readingID]
+	if !ok || !contains(a.Values, value) {
+		return false
+	}
+	v := p.options[a.Option]
+	return v == value || v == a.Lenient
+}
+
+// Value returns the value the profile gives reading readingID ("" for a reading without an
+// option).
+func (p Profile) Value(readingID string) string {
+	a, ok := p.readings[readingID]
+	if !ok {
+		return ""
+	}
+	return p.options[a.Option]
+}
+
+// Refusal is the text a check appends when an answer matches only reading readingID=value and
+// the profile does not allow it.
+func (p Profile) Refusal(readingID, value string) string {
+	return fmt.Sprintf("reading %s=%s, which profile %s does not allow", readingID, value, p.Name)
+}
+
+// leniencyReading maps each leniency to the reading and value it stands for.
+var leniencyReading = map[string][2]string{
+	LenCreateTaskID:       {ReadingCreateIDField, "taskId"},
+	LenErrorResultcode:    {ReadingErrorBody, ErrorBodyLenient},
+	LenErrorNumericCode:   {ReadingErrorBody, ErrorBodyLenient},
+	LenTimeoutSeconds:     {ReadingTimeoutUnit, "seconds"},
+	LenRatePercent:        {ReadingRateScale, "percent"},
+	LenSuccessRateOverCmp: {ReadingSuccessRateDen, "complete"},
+	LenStartTimeRFC3339:   {ReadingTimeFormat, Any},
+	LenStartTimeEpochMs:   {ReadingTimeFormat, Any},
+	LenParamFileID:        {ReadingQueryParam, QueryParamFileID},
+}
+
+// ReadingOf returns the reading id and value a leniency name stands for (ok false for an
+// unknown name).
+func ReadingOf(leniency string) (id, value string, ok bool) {
+	r, ok := leniencyReading[leniency]
+	return r[0], r[1], ok
 }
 
 // Readings returns how this profile reads each ambiguity that has a profile option, for
@@ -147,7 +234,6 @@ func ParseError(p Profile, body []byte) (code, desc string, ok bool, leniency st
 	if err := json.Unmarshal(body, &m); err != nil {
 		return "", "", false, ""
 	}
-	lenient := p.ErrorBody == "lenient"
 	codeKey, descKey := "error_code", "error_desc"
 	if _, has := m[codeKey]; !has {
 		if _, has := m["resultcode"]; !has {
@@ -162,10 +248,32 @@ func ParseError(p Profile, body []byte) (code, desc string, ok bool, leniency st
 		leniency = LenErrorNumericCode
 	}
 	ok = codeOK && descOK
-	if leniency != "" && !lenient {
+	if leniency != "" && !p.allowsErrorShape(leniency, code, numeric) {
 		ok = false
 	}
 	return code, desc, ok, leniency
+}
+
+// allowsErrorShape reports whether the profile accepts an error body of a leniency for code
+// (AMB.7): lenient accepts every variant; gateway only {resultcode, resultmsg} with a string
+// code, and only for the gateway's own codes.
+func (p Profile) allowsErrorShape(leniency, code string, numeric bool) bool {
+	switch p.ErrorBody {
+	case ErrorBodyLenient:
+		return true
+	case ErrorBodyGateway:
+		return leniency == LenErrorResultcode && !numeric && GatewayCodes[code]
+	}
+	return false
+}
+
+// ErrorShapeReading names the AMB.7 value an error body's leniency needs: "gateway" when
+// that value is enough, "lenient" otherwise.
+func ErrorShapeReading(leniency, code string) string {
+	if leniency == LenErrorResultcode && GatewayCodes[code] {
+		return ErrorBodyGateway
+	}
+	return ErrorBodyLenient
 }
 
 func isJSONString(raw json.RawMessage) bool {
@@ -203,11 +311,11 @@ func Normalize(p Profile, schema Schema, body []byte) (out []byte, applied []str
 	}
 	switch schema {
 	case SchemaCreateResponse:
-		if p.CreateIDField == Either {
+		if p.Accepts(ReadingCreateIDField, "taskId") {
 			applied = renameKey(m, "taskId", "taskID", LenCreateTaskID, applied)
 		}
 	case SchemaErrorBody:
-		if p.ErrorBody == "lenient" {
+		if _, _, ok, l := ParseError(p, body); l != "" && ok {
 			applied = renameKey(m, "resultcode", "error_code", LenErrorResultcode, applied)
 			applied = renameKey(m, "resultmsg", "error_desc", "", applied)
 			if n, isNum := m["error_code"].(json.Number); isNum {
@@ -220,6 +328,12 @@ func Normalize(p Profile, schema Schema, body []byte) (out []byte, applied []str
 			if s, l := compactStartTime(m["startTime"]); l != "" {
 				m["startTime"] = s
 				applied = append(applied, l)
+			}
+		}
+		if param, ok := m["param"].(map[string]any); ok && p.Accepts(ReadingQueryParam, QueryParamFileID) {
+			if _, has := param[QueryParamFileIDMember]; has {
+				delete(param, QueryParamFileIDMember)
+				applied = append(applied, LenParamFileID)
 			}
 		}
 	}

@@ -15,7 +15,7 @@ func TestProfileByName(t *testing.T) {
 		SuccessRateDenominator: "total", ErrorBody: "strict", TimeFormat: "compact", ThrottleType: "fixed",
 		ThrottleLimit: 100, ThrottleWindow: time.Minute, ThrottleRejectedCount: "false", TaskLimit: 10}
 	got := strict
-	got.options, got.Leniencies = nil, nil
+	got.options, got.Leniencies, got.readings = nil, nil, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("doc-strict = %+v\nwant %+v", got, want)
 	}
