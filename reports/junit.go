@@ -12,21 +12,47 @@ import (
 )
 
 // JUnit XML, in the shape Jenkins, GitLab and the GitHub JUnit report actions read:
-// <testsuites> with one <testsuite> per scenario file and one <testcase> per check.
+// <testsuites> with one <testsuite> per scenario file and one <testcase> per check. The document
+// is valid against the Jenkins JUnit schema (testdata/jenkins-junit.xsd, checked by a test):
+// <testsuites> carries no skipped count, and <skipped> carries its reason as text, not as a
+// message attribute.
 //
-// KNOWN-FAIL is written as <skipped> with a "known failure" message, the convention pytest uses
-// for expected failures (xfail): CI test tabs show skipped cases with their message in the list
+// KNOWN-FAIL is written as <skipped> with a "known failure" reason, the convention pytest uses
+// for expected failures (xfail): CI test tabs show skipped cases with their reason in the list
 // and in the counts, where a passed case's <system-out> is usually hidden. A known failure is
 // then visible without turning the build red.
+//
+// A failed SHOULD check does not make a target nonconformant, so by default (JUnitShouldNote)
+// it is written as a passing <testcase> whose <system-out> starts "SHOULD-FAIL:" and carries the
+// whole failure: CI parsers count every <failure> as red, and a conformant run must not look
+// red. JUnitShouldFailure (`-junit-should=failure`) writes it as <failure type="SHOULD"> for
+// teams that want SHOULD failures to break their build. The suite's "should-failures" property
+// counts them either way.
 
-// JUnitSuites is the root element of junit.xml.
+// The SHOULD mappings of JUnitOptions.Should: how a failed SHOULD check is written.
+const (
+	JUnitShouldNote    = "note"    // a passing case with a SHOULD-FAIL note in <system-out> (the default)
+	JUnitShouldFailure = "failure" // a <failure type="SHOULD">
+)
+
+// JUnitShouldModes lists the accepted JUnitOptions.Should values, the default first.
+var JUnitShouldModes = []string{JUnitShouldNote, JUnitShouldFailure}
+
+// JUnitOptions are the choices of the JUnit mapping.
+type JUnitOptions struct {
+	// Should is JUnitShouldNote (also when empty) or JUnitShouldFailure.
+	Should string
+}
+
+// JUnitSuites is the root element of junit.xml. The schema has no skipped count here: each
+// suite carries its own.
 type JUnitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
+	Skipped  int          `xml:"-"`
 	Time     string       `xml:"time,attr"`
 	Suites   []JUnitSuite `xml:"testsuite"`
 }
@@ -50,27 +76,35 @@ type JUnitProperty struct {
 	Value string `xml:"value,attr"`
 }
 
-// JUnitCase is one check.
+// JUnitCase is one check. Its fields are in the schema's order of a testcase's children.
 type JUnitCase struct {
 	ClassName string        `xml:"classname,attr"`
 	Name      string        `xml:"name,attr"`
 	Time      string        `xml:"time,attr"`
-	Failure   *JUnitProblem `xml:"failure"`
+	Skipped   *JUnitSkip    `xml:"skipped"`
 	Error     *JUnitProblem `xml:"error"`
-	Skipped   *JUnitProblem `xml:"skipped"`
+	Failure   *JUnitProblem `xml:"failure"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
 
-// JUnitProblem is the body of a <failure>, <error> or <skipped>.
+// JUnitProblem is the body of a <failure> or <error>.
 type JUnitProblem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
 	Text    string `xml:",cdata"`
 }
 
-// JUnit builds the JUnit document of r. Suites are in the order their first check ran; counts on
-// <testsuites> are the sums of the suites' counts.
-func JUnit(r *batchcert.Results) *JUnitSuites {
+// JUnitSkip is a <skipped>: the schema allows text only, so the reason is its text.
+type JUnitSkip struct {
+	Text string `xml:",chardata"`
+}
+
+// JUnit builds the JUnit document of r with the default options.
+func JUnit(r *batchcert.Results) *JUnitSuites { return JUnitWith(r, JUnitOptions{}) }
+
+// JUnitWith builds the JUnit document of r. Suites are in the order their first check ran;
+// counts on <testsuites> are the sums of the suites' counts.
+func JUnitWith(r *batchcert.Results, opt JUnitOptions) *JUnitSuites {
 	root := &JUnitSuites{Name: "batchcert " + r.Target.Name + " (" + verdictOf(r) + ")"}
 	index := map[string]int{}
 	durs := map[string]time.Duration{}
@@ -81,10 +115,10 @@ func JUnit(r *batchcert.Results) *JUnitSuites {
 		if !ok {
 			i = len(root.Suites)
 			index[name] = i
-			root.Suites = append(root.Suites, JUnitSuite{Name: name, Timestamp: junitTime(r.Start), Properties: junitProps(r)})
+			root.Suites = append(root.Suites, JUnitSuite{Name: name, Timestamp: junitTime(r.Start), Properties: junitProps(r, opt)})
 		}
 		s := &root.Suites[i]
-		tc := junitCase(c)
+		tc := junitCase(c, opt)
 		s.Tests++
 		switch {
 		case tc.Failure != nil:
@@ -110,14 +144,24 @@ func JUnit(r *batchcert.Results) *JUnitSuites {
 	return root
 }
 
-// WriteJUnit writes r as JUnit XML.
+// WriteJUnit writes r as JUnit XML with the default options.
 func WriteJUnit(w io.Writer, r *batchcert.Results) error {
+	return WriteJUnitWith(w, r, JUnitOptions{})
+}
+
+// WriteJUnitWith writes r as JUnit XML. An unknown opt.Should is a usage error.
+func WriteJUnitWith(w io.Writer, r *batchcert.Results, opt JUnitOptions) error {
+	switch opt.Should {
+	case "", JUnitShouldNote, JUnitShouldFailure:
+	default:
+		return batchcert.Usagef("-junit-should: %q is not %s", opt.Should, strings.Join(JUnitShouldModes, " or "))
+	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(JUnit(r)); err != nil {
+	if err := enc.Encode(JUnitWith(r, opt)); err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
 	if _, err := io.WriteString(w, "\n"); err != nil {
@@ -126,25 +170,29 @@ func WriteJUnit(w io.Writer, r *batchcert.Results) error {
 	return nil
 }
 
-func junitCase(c batchcert.Check) JUnitCase {
+func junitCase(c batchcert.Check, opt JUnitOptions) JUnitCase {
 	tc := JUnitCase{ClassName: c.Scenario, Name: c.ID, Time: seconds(c.Duration)}
 	reqs := strings.Join(c.Requirements, " ")
 	switch c.Outcome {
 	case batchcert.Pass:
 	case batchcert.Fail:
+		if c.Severity == batchcert.Should && opt.Should != JUnitShouldFailure {
+			tc.SystemOut = "SHOULD-FAIL: this SHOULD check failed; it does not make the target nonconformant " +
+				"(write it as <failure> with -junit-should=failure).\n" + problemText(c)
+			break
+		}
 		tc.Failure = &JUnitProblem{
 			Message: short(fmt.Sprintf("[%s] %s: %s", c.Severity, reqs, c.Message), 300),
 			Type:    string(c.Severity),
 			Text:    problemText(c),
 		}
 	case batchcert.Skip:
-		tc.Skipped = &JUnitProblem{Message: short(orDash(c.Message), 300)}
+		tc.Skipped = &JUnitSkip{Text: xmlSafe(short(orDash(c.Message), 300))}
 	case batchcert.KnownFail:
-		tc.Skipped = &JUnitProblem{
-			Message: short(fmt.Sprintf("known failure (listed in the target profile): %s: %s", reqs, c.Message), 300),
-			Text:    problemText(c),
+		tc.Skipped = &JUnitSkip{
+			Text: xmlSafe(short(fmt.Sprintf("known failure (listed in the target profile): %s: %s", reqs, c.Message), 300)),
 		}
-		tc.SystemOut = "KNOWN-FAIL: this check failed, and the target profile lists it as a known failure.\n"
+		tc.SystemOut = "KNOWN-FAIL: this check failed, and the target profile lists it as a known failure.\n" + problemText(c)
 	default:
 		tc.Error = &JUnitProblem{
 			Message: short(fmt.Sprintf("harness error (%s): %s", c.Outcome, c.Message), 300),
@@ -191,7 +239,11 @@ func xmlSafe(s string) string {
 	}, s)
 }
 
-func junitProps(r *batchcert.Results) []JUnitProperty {
+func junitProps(r *batchcert.Results, opt JUnitOptions) []JUnitProperty {
+	should := opt.Should
+	if should == "" {
+		should = JUnitShouldNote
+	}
 	return []JUnitProperty{
 		{Name: "verdict", Value: verdictOf(r)},
 		{Name: "target", Value: r.Target.Name},
@@ -201,6 +253,8 @@ func junitProps(r *batchcert.Results) []JUnitProperty {
 		{Name: "harness.version", Value: r.Harness.Version},
 		{Name: "spec.sha256", Value: r.Harness.SpecHash},
 		{Name: "incomplete", Value: fmt.Sprint(r.Incomplete)},
+		{Name: "should-failures", Value: fmt.Sprint(Count(r.Checks).ShouldFail)},
+		{Name: "junit.should", Value: should},
 	}
 }
 

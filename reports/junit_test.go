@@ -16,7 +16,6 @@ type xSuites struct {
 	Tests    int      `xml:"tests,attr"`
 	Failures int      `xml:"failures,attr"`
 	Errors   int      `xml:"errors,attr"`
-	Skipped  int      `xml:"skipped,attr"`
 	Suites   []xSuite `xml:"testsuite"`
 }
 
@@ -34,8 +33,12 @@ type xCase struct {
 	Name      string    `xml:"name,attr"`
 	Failure   *xProblem `xml:"failure"`
 	Error     *xProblem `xml:"error"`
-	Skipped   *xProblem `xml:"skipped"`
+	Skipped   *xSkip    `xml:"skipped"`
 	SystemOut string    `xml:"system-out"`
+}
+
+type xSkip struct {
+	Text string `xml:",chardata"`
 }
 
 type xProblem struct {
@@ -94,11 +97,12 @@ func TestJUnitCountsAgree(t *testing.T) {
 		}
 		tests, failures, errs, skipped = tests+s.Tests, failures+s.Failures, errs+s.Errors, skipped+s.Skipped
 	}
-	if doc.Tests != tests || doc.Failures != failures || doc.Errors != errs || doc.Skipped != skipped {
-		t.Errorf("testsuites attributes %d/%d/%d/%d, suites sum to %d/%d/%d/%d", doc.Tests, doc.Failures, doc.Errors, doc.Skipped, tests, failures, errs, skipped)
+	if doc.Tests != tests || doc.Failures != failures || doc.Errors != errs {
+		t.Errorf("testsuites attributes %d/%d/%d, suites sum to %d/%d/%d", doc.Tests, doc.Failures, doc.Errors, tests, failures, errs)
 	}
-	if doc.Tests != c.Total || doc.Failures != c.Fail || doc.Errors != c.Errored || doc.Skipped != c.Skip+c.KnownFail {
-		t.Errorf("testsuites %d/%d/%d/%d, results count %+v", doc.Tests, doc.Failures, doc.Errors, doc.Skipped, c)
+	// By default a SHOULD failure is a note, not a <failure> (JUnitShouldNote).
+	if doc.Tests != c.Total || doc.Failures != c.MustFail || doc.Errors != c.Errored || skipped != c.Skip+c.KnownFail {
+		t.Errorf("testsuites %d/%d/%d, skipped %d, results count %+v", doc.Tests, doc.Failures, doc.Errors, skipped, c)
 	}
 }
 
@@ -137,7 +141,7 @@ func TestJUnitStructure(t *testing.T) {
 		{"graphql-mutations/1/create", "SKIP is skipped with its reason", "skipped:scenario needs transport graphql"},
 		{"create-errors/7/internal", "KNOWN-FAIL is skipped, marked as a known failure", "skipped:known failure"},
 		{"create-happy/1/status", "PASS has no child", "pass"},
-		{"refresh-errors/2/bad-token", "a SHOULD failure is a failure typed SHOULD", "failure:SHOULD"},
+		{"refresh-errors/2/bad-token", "a SHOULD failure is a passing case with a note by default", "pass"},
 	}
 	for _, k := range kinds {
 		tc, ok := cases[k.id]
@@ -152,7 +156,7 @@ func TestJUnitStructure(t *testing.T) {
 		case tc.Error != nil:
 			got = "error"
 		case tc.Skipped != nil:
-			got = "skipped:" + tc.Skipped.Message
+			got = "skipped:" + tc.Skipped.Text
 		}
 		if !strings.HasPrefix(got, k.want) {
 			t.Errorf("%s (%s): got %q, want prefix %q", k.id, k.reason, got, k.want)
@@ -160,6 +164,37 @@ func TestJUnitStructure(t *testing.T) {
 	}
 	if known := cases["create-errors/7/internal"]; !strings.Contains(known.SystemOut, "KNOWN-FAIL") {
 		t.Errorf("known failure has no system-out note: %q", known.SystemOut)
+	}
+	should := cases["refresh-errors/2/bad-token"]
+	for _, want := range []string{"SHOULD-FAIL:", "ERR.refresh.401.100208", "want 401/100208"} {
+		if !strings.Contains(should.SystemOut, want) {
+			t.Errorf("the SHOULD failure's note lacks %q: %q", want, should.SystemOut)
+		}
+	}
+}
+
+// TestJUnitShouldAsFailure: -junit-should=failure writes a SHOULD failure as <failure
+// type="SHOULD">, and the counts follow.
+func TestJUnitShouldAsFailure(t *testing.T) {
+	t.Parallel()
+	r := sampleResults()
+	var buf bytes.Buffer
+	if err := WriteJUnitWith(&buf, r, JUnitOptions{Should: JUnitShouldFailure}); err != nil {
+		t.Fatal(err)
+	}
+	var doc xSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	tc := doc.byName()["refresh-errors/2/bad-token"]
+	if tc.Failure == nil || tc.Failure.Type != "SHOULD" {
+		t.Fatalf("with -junit-should=failure a SHOULD failure is %+v, want <failure type=\"SHOULD\">", tc)
+	}
+	if c := Count(r.Checks); doc.Failures != c.Fail {
+		t.Errorf("failures=%d, want every failed check (%d)", doc.Failures, c.Fail)
+	}
+	if err := WriteJUnitWith(&buf, r, JUnitOptions{Should: "red"}); err == nil {
+		t.Error("an unknown SHOULD mapping was accepted")
 	}
 }
 
