@@ -15,6 +15,8 @@ type Config struct {
 	ClientCA    string // PEM bundle for client certificates
 	RequireCert bool   // client certificate mandatory
 	Faults      []string
+	// Readings are NAME=VALUE readings to serve (see ReadingModes and WithReading).
+	Readings []string
 	// CallbackAnyHost lets callbacks go to hosts off this machine.
 	CallbackAnyHost bool
 }
@@ -28,6 +30,13 @@ func DefaultConfig() Config {
 // Options turns c into options for New, loading the world file.
 func (c Config) Options() ([]Option, error) {
 	opts := []Option{WithAddr(c.Addr), WithControlAddr(c.ControlAddr), WithFaults(c.Faults...)}
+	for _, r := range c.Readings {
+		name, value, err := ParseReading(r)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		opts = append(opts, WithReading(name, value))
+	}
 	if c.WorldFile != "" {
 		w, err := LoadWorld(c.WorldFile)
 		if err != nil {

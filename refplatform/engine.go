@@ -113,7 +113,9 @@ func (e *engine) targets(p *taskParam) ([]*Device, *apiError) {
 		match = func(d *Device) bool { return want[d.ID] }
 	case TypeDeviceType:
 		match = func(d *Device) bool {
-			return d.DeviceType == *p.DeviceType && d.ManufacturerID == *p.ManufacturerID && d.Model == *p.Model
+			// AMB.8=optional: a left-out manufacturerId or model matches every value.
+			return d.DeviceType == *p.DeviceType && (p.ManufacturerID == nil || d.ManufacturerID == *p.ManufacturerID) &&
+				(p.Model == nil || d.Model == *p.Model)
 		}
 	case TypeDeviceArea:
 		match = func(d *Device) bool { return d.Location == *p.DeviceLocation }

@@ -95,7 +95,7 @@ func (p *platform) writeErr(w http.ResponseWriter, op string, e *apiError) {
 	}
 	desc := Description(op, e.code)
 	switch {
-	case p.fault(FaultErrorBodyResultCode):
+	case p.readingErrorShape(e.code):
 		writeJSON(w, status, map[string]string{"resultcode": e.code, "resultmsg": desc})
 	case p.fault(FaultErrorNoDesc):
 		writeJSON(w, status, map[string]string{"error_code": e.code})

@@ -41,6 +41,7 @@ type platform struct {
 	world     *World
 	clock     Clock
 	faults    faultSet
+	readings  map[string]string // served readings by id (readings.go); nil: the harness's own
 	throttle  ThrottleConfig
 	taskLimit int
 	log       *slog.Logger
@@ -58,7 +59,7 @@ type platform struct {
 func (p *platform) fault(name string) bool { return p.faults[name] }
 
 func (p *platform) reset() {
-	st := &state{engine: newEngine(p.world, p.taskLimit), auth: newAuth(), throttle: newThrottle(p.throttle)}
+	st := &state{engine: newEngine(p.world, p.taskLimit), auth: newAuth(), throttle: newThrottle(p.readingThrottle(p.throttle))}
 	p.applyFaults(st)
 	p.st.Store(st)
 	p.ctl.clear()
@@ -208,11 +209,11 @@ func (p *platform) authenticate(r *http.Request, st *state, missing, dup *apiErr
 		return "", dup
 	}
 	if len(keys) == 0 || keys[0] == "" || len(auths) == 0 || auths[0] == "" {
-		return "", missing
+		return "", p.readingMissingAuth(missing)
 	}
 	appKey := keys[0]
 	if p.world.App(appKey) == nil {
-		return "", errAt(http.StatusForbidden, CodeAppNotExist)
+		return "", p.readingUnknownAppKey()
 	}
 	scheme, token, ok := strings.Cut(auths[0], " ")
 	now := p.clock.Now()
@@ -254,6 +255,7 @@ func (p *platform) create(w http.ResponseWriter, r *http.Request) *apiError {
 		return bad
 	}
 	lim := p.createLimits()
+	lim.deviceTypeOptional = p.readingDeviceTypeOptional()
 	req, err := parseCreate(body, lim)
 	switch {
 	case err != nil && p.fault(FaultValidationLax):
@@ -279,10 +281,7 @@ func (p *platform) create(w http.ResponseWriter, r *http.Request) *apiError {
 	if aerr != nil {
 		return aerr
 	}
-	key := "taskID"
-	if p.fault(FaultCreateTaskIDLowercase) {
-		key = "taskId"
-	}
+	key := p.readingCreateKey()
 	status := http.StatusOK
 	if p.fault(FaultCreate201) {
 		status = http.StatusCreated
@@ -349,7 +348,7 @@ func (p *platform) readPrologue(r *http.Request) (*state, string, url.Values, *a
 	if aerr != nil {
 		return nil, "", nil, aerr
 	}
-	if len(q.Get("appId")) > 64 {
+	if p.readingAppIDTooLong(q.Get("appId")) {
 		return nil, "", nil, bad
 	}
 	p.sweep(st)
@@ -390,7 +389,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		return errAt(http.StatusBadRequest, CodeIllegalRequest)
 	}
 	sel := q.Get("select")
-	if !validID(id) || (sel != "" && sel != "tags" && !p.fault(FaultSelectUnvalidated)) || (sel == "tags" && p.fault(FaultEnumsRejected)) {
+	if p.readingTaskIDMalformed(id) || (sel != "" && sel != "tags" && !p.fault(FaultSelectUnvalidated)) || (sel == "tags" && p.fault(FaultEnumsRejected)) {
 		return errAt(http.StatusBadRequest, CodeQueryInvalid)
 	}
 	owner, aerr := p.readOwner(caller, q.Get("appId"))
@@ -410,6 +409,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		TotalCnt: c.total, SuccessCnt: c.success, FailCnt: c.fail, TimeoutCnt: c.timeout,
 		ExpiredCnt: c.expired, CompleteCnt: c.completeCnts,
 		SuccessRate: permille(c.success, c.total, false), Param: &t.param}
+	p.readingView(&v, c)
 	if p.fault(FaultStartTimeRFC3339) {
 		v.StartTime = t.start.UTC().Format(time.RFC3339)
 	}
@@ -420,7 +420,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		}
 		v.Tags = &tags
 	}
-	writeJSON(w, http.StatusOK, p.faultyView(v, t, c, now))
+	writeJSON(w, http.StatusOK, p.readingAnswer(p.faultyView(v, t, c, now), t.id))
 	return nil
 }
 
@@ -488,7 +488,7 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 	if p.fault(FaultDetailsPageSizeIgnore) {
 		pageSize = DefaultPageSize
 	}
-	if !validID(id) || (dev != "" && !validID(dev)) || (cmd != "" && !validID(cmd)) {
+	if p.readingTaskIDMalformed(id) || (dev != "" && !validID(dev)) || (cmd != "" && !validID(cmd)) {
 		return bad
 	}
 	owner, aerr := p.readOwner(caller, q.Get("appId"))

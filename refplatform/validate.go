@@ -177,6 +177,8 @@ func parseCreate(body []byte, lim createLimits) (*createRequest, error) {
 	}
 	if r.TaskType != "DeviceCmd" {
 		return nil, invalid("taskType", "must be DeviceCmd")
+	// deviceTypeOptional lets a DeviceType task leave manufacturerId and model out (AMB.8=optional).
+	deviceTypeOptional bool
 	}
 	if r.Timeout, _, err = o.integer("timeout", "timeout", true, lim.timeoutMin, lim.timeoutMax); err != nil {
 		return nil, err
@@ -184,7 +186,7 @@ func parseCreate(body []byte, lim createLimits) (*createRequest, error) {
 	if !o.present("param") {
 		return nil, invalid("param", "is mandatory")
 	}
-	if err := parseParam(o["param"], &r.Param, lim.retransmitMax); err != nil {
+	if err := parseParam(o["param"], &r.Param, lim.retransmitMax, lim.deviceTypeOptional); err != nil {
 		return nil, err
 	}
 	if o.present("tags") {
@@ -211,7 +213,7 @@ func parseCreate(body []byte, lim createLimits) (*createRequest, error) {
 	return &r, nil
 }
 
-func parseParam(raw []byte, p *taskParam, retransmitMax int) error {
+func parseParam(raw []byte, p *taskParam, retransmitMax int, deviceTypeOptional bool) error {
 	o, err := parseObject("param", raw)
 	if err != nil {
 		return err
@@ -239,10 +241,10 @@ func parseParam(raw []byte, p *taskParam, retransmitMax int) error {
 	if p.DeviceType, err = optStr("deviceType", t == TypeDeviceType); err != nil {
 		return err
 	}
-	if p.ManufacturerID, err = optStr("manufacturerId", t == TypeDeviceType); err != nil {
+	if p.ManufacturerID, err = optStr("manufacturerId", t == TypeDeviceType && !deviceTypeOptional); err != nil {
 		return err
 	}
-	if p.Model, err = optStr("model", t == TypeDeviceType); err != nil {
+	if p.Model, err = optStr("model", t == TypeDeviceType && !deviceTypeOptional); err != nil {
 		return err
 	}
 	if p.DeviceLocation, err = optStr("deviceLocation", t == TypeDeviceArea); err != nil {
