@@ -57,6 +57,9 @@ const (
 	Skip      Outcome = "SKIP"
 	KnownFail Outcome = "KNOWN-FAIL" // failed, but the target profile lists it as a known failure
 	Errored   Outcome = "ERROR"      // the harness could not carry the check out
+	// NotRun: the check's setup failed (a capture, a template, an earlier step), so it never
+	// judged the platform; its message names the step. It is counted apart from both.
+	NotRun Outcome = "NOT-RUN"
 )
 
 // Violation is one way a request or response breaks the contract.

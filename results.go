@@ -15,11 +15,18 @@ type Results struct {
 	Command       string    `json:"command"` // check, certify, load, selftest
 	Start         time.Time `json:"start"`
 	End           time.Time `json:"end"`
-	// Incomplete is set when the run was interrupted (Ctrl-C, deadline) before it finished.
-	Incomplete bool     `json:"incomplete"`
-	Verdict    string   `json:"verdict"` // CONFORMANT, NONCONFORMANT, INCOMPLETE, ERROR
-	Checks     []Check  `json:"checks"`
-	Coverage   Coverage `json:"coverage"`
+	// Incomplete is set when the run was interrupted (Ctrl-C, deadline, unreachable target)
+	// before it finished; IncompleteReason says why.
+	Incomplete       bool   `json:"incomplete"`
+	IncompleteReason string `json:"incompleteReason,omitempty"`
+	// Verdict is Decide's verdict; VerdictReasons say what it rests on, Exceptions list the
+	// MUST checks that failed as declared known failures, Gate is the gate it was decided under.
+	Verdict        Verdict  `json:"verdict"`
+	VerdictReasons []string `json:"verdictReasons,omitempty"`
+	Exceptions     []string `json:"exceptions,omitempty"`
+	Gate           *Gate    `json:"gate,omitempty"`
+	Checks         []Check  `json:"checks"`
+	Coverage       Coverage `json:"coverage"`
 	// Readings are the profile's readings of the docs' contradictions (AMB.*).
 	Readings []Reading    `json:"readings,omitempty"`
 	Load     *LoadResults `json:"load,omitempty"`
@@ -77,11 +84,14 @@ type CodeCoverage struct {
 	Passed    bool   `json:"passed"`
 }
 
-// RequirementCoverage counts requirement ids covered by at least one check.
+// RequirementCoverage counts requirement ids covered by at least one check whose assertion
+// judged them in a situation that could have broken them.
 type RequirementCoverage struct {
 	Total   int      `json:"total"`
 	Covered int      `json:"covered"`
 	Missing []string `json:"missing,omitempty"`
+	// MissingMust are the missing MUST requirements a client can provoke (the default gate).
+	MissingMust []string `json:"missingMust,omitempty"`
 }
 
 // Reading is how the run read one of the docs' contradictions.

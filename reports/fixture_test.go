@@ -28,14 +28,16 @@ func sampleResults() *batchcert.Results {
 		timeline = append(timeline, p)
 	}
 	return &batchcert.Results{
-		FormatVersion: batchcert.ResultsVersion,
-		Harness:       batchcert.Harness{Version: "v0.3.0", SpecHash: "9f2c4e1a7b3d5f60c8e2a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5", CatalogHash: "1b3d5f7a9c2e4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c"},
-		Target:        batchcert.Target{Name: "acme-iot-staging", URL: "https://iot.staging.acme.example:8743", Transport: "rest"},
-		Profile:       "lenient",
-		Command:       "certify",
-		Start:         t0,
-		End:           t0.Add(4*time.Minute + 12*time.Second),
-		Verdict:       "NONCONFORMANT",
+		FormatVersion:  batchcert.ResultsVersion,
+		Harness:        batchcert.Harness{Version: "v0.3.0", SpecHash: "9f2c4e1a7b3d5f60c8e2a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5", CatalogHash: "1b3d5f7a9c2e4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c"},
+		Target:         batchcert.Target{Name: "acme-iot-staging", URL: "https://iot.staging.acme.example:8743", Transport: "rest"},
+		Profile:        "lenient",
+		Command:        "certify",
+		Start:          t0,
+		End:            t0.Add(4*time.Minute + 12*time.Second),
+		Verdict:        batchcert.Nonconformant,
+		VerdictReasons: []string{"1 MUST check(s) failed: query-progress/3/invariants"},
+		Gate:           &batchcert.Gate{Coverage: batchcert.GateProvocableMust},
 		Checks: []batchcert.Check{
 			{ID: "create-happy/1/status", Scenario: "create-happy", File: "suite/create.yaml", Requirements: []string{"RSP.create.taskID"}, Severity: batchcert.Must, Outcome: batchcert.Pass, Duration: 42 * time.Millisecond},
 			{ID: "create-happy/2/echo", Scenario: "create-happy", File: "suite/create.yaml", Requirements: []string{"INV.echo", "RSP.query.taskId"}, Severity: batchcert.Must, Outcome: batchcert.Pass, Duration: 38 * time.Millisecond},

@@ -55,7 +55,7 @@ func verdictOf(r *batchcert.Results) string {
 	if r.Verdict == "" {
 		return "UNKNOWN"
 	}
-	return r.Verdict
+	return string(r.Verdict)
 }
 
 // suiteName is the JUnit suite, Markdown and HTML group a check belongs to: its scenario file,

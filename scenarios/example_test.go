@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/batchcert/batchcert"
 	"github.com/batchcert/batchcert/refplatform"
 	"github.com/batchcert/batchcert/scenarios"
 )
@@ -28,6 +29,8 @@ func ExampleCheck() {
 		Target:  target,
 		Run:     regexp.MustCompile(`^errors-query$`),
 		Secrets: func(name string) (string, bool) { s, ok := secrets[name]; return s, ok },
+		// One scenario covers a part of the catalog; without this the verdict is NOT CERTIFIED.
+		Gate: batchcert.Gate{Coverage: batchcert.GateNone},
 	})
 	if err != nil {
 		panic(err)

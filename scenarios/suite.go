@@ -45,6 +45,8 @@ type Config struct {
 	// query and details requests go to the target's GraphQL facade and its answers are read as
 	// the REST answers they stand for.
 	Transport string
+	// Gate is what the verdict demands beyond passing MUST checks (batchcert.Decide).
+	Gate batchcert.Gate
 	// Operations overrides the embedded GraphQL operations (OperationsFS): a directory holding
 	// createBatchTask.graphql, batchTask.graphql and taskDetails.graphql.
 	Operations fs.FS
@@ -283,7 +285,7 @@ func Check(ctx context.Context, cfg Config) (*batchcert.Results, error) {
 	}
 	res.End = time.Now()
 	res.Coverage = s.coverage(res.Checks)
-	res.Verdict = verdict(res)
+	res.Apply(cfg.Gate)
 	return res, nil
 }
 
@@ -406,24 +408,20 @@ func summary(cs []batchcert.Check) string {
 		n[batchcert.KnownFail], n[batchcert.Skip], n[batchcert.Errored])
 }
 
-func verdict(res *batchcert.Results) string {
-	if res.Incomplete {
-		return "INCOMPLETE"
-	}
-	for _, c := range res.Checks {
-		if c.Severity == batchcert.Must && (c.Outcome == batchcert.Fail || c.Outcome == batchcert.Errored) {
-			return "NONCONFORMANT"
-		}
-	}
-	return "CONFORMANT"
-}
-
 // coverage counts the (op, status, code) contexts exercised and the requirements covered.
 func (s *Suite) coverage(cs []batchcert.Check) batchcert.Coverage {
 	var cov batchcert.Coverage
 	outcome := map[string]batchcert.Outcome{}
 	covered := map[string]bool{}
+	// inexpressible are requirements a check skipped because the run's transport cannot
+	// express them (GraphQL): no client of that transport can provoke them.
+	inexpressible := map[string]bool{}
 	for _, c := range cs {
+		if c.Outcome == batchcert.Skip && strings.HasPrefix(c.Message, "no GraphQL meaning") {
+			for _, id := range c.Requirements {
+				inexpressible[id] = true
+			}
+		}
 		if c.Outcome == batchcert.Skip || c.Outcome == batchcert.Errored {
 			continue
 		}
@@ -445,8 +443,23 @@ func (s *Suite) coverage(cs []batchcert.Check) batchcert.Coverage {
 			cov.Requirements.Covered++
 		} else {
 			cov.Requirements.Missing = append(cov.Requirements.Missing, r.ID)
+			if r.Severity == batchcert.Must && provocable(r) && !inexpressible[r.ID] {
+				cov.Requirements.MissingMust = append(cov.Requirements.MissingMust, r.ID)
+			}
 		}
 	}
 	sort.Strings(cov.Requirements.Missing)
+	sort.Strings(cov.Requirements.MissingMust)
 	return cov
+}
+
+// provocable tells whether a client can provoke a requirement: every one but the error rows
+// only fault injection reaches (a platform that lost the application mid-call).
+func provocable(r Requirement) bool {
+	cat, err := contracts.Catalog()
+	if err != nil {
+		return true
+	}
+	e, ok := cat.Get(r.ID)
+	return !ok || !strings.Contains(e.Trigger, "fault injection only")
 }

@@ -25,14 +25,10 @@ func check(id string, sev batchcert.Severity, o batchcert.Outcome) batchcert.Che
 	return batchcert.Check{ID: id, Severity: sev, Outcome: o}
 }
 
-// results is a fake run's results with its verdict computed as the suite does.
+// results is a fake run's results with its verdict decided by the one rule, batchcert.Decide.
 func results(checks ...batchcert.Check) *batchcert.Results {
-	r := &batchcert.Results{Verdict: "CONFORMANT", Checks: checks}
-	for _, c := range checks {
-		if c.Severity == batchcert.Must && (c.Outcome == batchcert.Fail || c.Outcome == batchcert.Errored) {
-			r.Verdict = "NONCONFORMANT"
-		}
-	}
+	r := &batchcert.Results{Checks: checks}
+	r.Apply(batchcert.Gate{})
 	return r
 }
 

@@ -17,7 +17,7 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := checkConfig("", sf.profile, sf.transport)
+	cfg, err := checkConfig("", sf)
 	if err != nil {
 		return err
 	}
@@ -83,8 +83,6 @@ func certifyLoad(ctx context.Context, tf *targetFlags, sess *session, lf *loadFl
 			break
 		}
 	}
-	if !res.Incomplete {
-		res.Verdict = verdictOf(res.Checks)
-	}
+	res.Apply(gateOf(res))
 	return nil
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/batchcert/batchcert"
@@ -25,7 +27,7 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := checkConfig(*runRE, sf.profile, sf.transport)
+	cfg, err := checkConfig(*runRE, sf)
 	if err != nil {
 		return err
 	}
@@ -42,18 +44,43 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 }
 
 // suiteFlags are the flags of every command that runs the suite and writes reports.
-type suiteFlags struct{ profile, transport, out string }
+type suiteFlags struct{ profile, transport, out, gate, exceptions string }
 
 func addSuiteFlags(fs *flag.FlagSet) *suiteFlags {
 	sf := &suiteFlags{}
 	fs.StringVar(&sf.profile, "profile", "", "ambiguity profile: doc-strict or lenient (default: the target profile's)")
 	fs.StringVar(&sf.transport, "transport", "", "rest or graphql (the target's GraphQL facade; default: the target profile's)")
 	fs.StringVar(&sf.out, "out", defaultOut, "`dir` for results.json, junit.xml, report.html and summary.md")
+	fs.StringVar(&sf.gate, "coverage-gate", string(batchcert.GateProvocableMust),
+		"what CONFORMANT demands was exercised: must (every MUST requirement a client can provoke), all, or none")
+	fs.StringVar(&sf.exceptions, "exceptions", "pass",
+		"whether CONFORMANT WITH EXCEPTIONS (MUST failures the profile declares known) exits 0 (pass) or 1 (fail)")
 	return sf
 }
 
-func checkConfig(runRE, profile, transport string) (scenarios.Config, error) {
+// verdictGate is the gate the suite flags ask for.
+func (sf *suiteFlags) verdictGate() (batchcert.Gate, error) {
+	g, err := batchcert.ParseCoverageGate(sf.gate)
+	if err != nil {
+		return batchcert.Gate{}, batchcert.Usagef("-coverage-gate: %v", err)
+	}
+	switch sf.exceptions {
+	case "pass", "":
+		return batchcert.Gate{Coverage: g}, nil
+	case "fail":
+		return batchcert.Gate{Coverage: g, FailOnExceptions: true}, nil
+	}
+	return batchcert.Gate{}, batchcert.Usagef("-exceptions: %q is not pass or fail", sf.exceptions)
+}
+
+func checkConfig(runRE string, sf *suiteFlags) (scenarios.Config, error) {
+	profile, transport := sf.profile, sf.transport
 	cfg := scenarios.Config{Transport: transport}
+	gate, err := sf.verdictGate()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Gate = gate
 	switch transport {
 	case "", scenarios.TransportREST, scenarios.TransportGraphQL:
 	default:
@@ -84,17 +111,37 @@ func check(ctx context.Context, sess *session, cfg scenarios.Config, stderr io.W
 	}
 	res.Harness.Version = batchcert.Version
 	if ctx.Err() != nil {
-		markIncomplete(res)
+		markIncomplete(res, interruptCause(ctx))
 	}
 	return res, nil
 }
 
-func markIncomplete(res *batchcert.Results) {
-	res.Incomplete = true
-	res.Verdict = "INCOMPLETE"
+// markIncomplete records that the run stopped early, and why, and decides the verdict again.
+func markIncomplete(res *batchcert.Results, reason string) {
+	res.MarkIncomplete(reason)
 	if res.End.IsZero() {
 		res.End = time.Now()
 	}
+	res.Apply(gateOf(res))
+}
+
+// interruptCause says why ctx ended, for the reports.
+func interruptCause(ctx context.Context) string {
+	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+		return "interrupted: " + cause.Error()
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "interrupted: the run's deadline passed"
+	}
+	return "interrupted before it finished"
+}
+
+// gateOf is the gate res was decided under (the default when none is recorded).
+func gateOf(res *batchcert.Results) batchcert.Gate {
+	if res.Gate != nil {
+		return *res.Gate
+	}
+	return batchcert.Gate{}
 }
 
 // finish writes every report, prints the summary, and turns the verdict into the exit code.
@@ -136,6 +183,9 @@ func printSummary(w io.Writer, res *batchcert.Results) {
 		printLoad(w, res.Load)
 	}
 	fmt.Fprintf(w, "%-22s %s\n", "verdict", res.Verdict)
+	for _, why := range res.VerdictReasons {
+		fmt.Fprintf(w, "%-22s %s\n", "", why)
+	}
 }
 
 func distinctCodes(cs []batchcert.CodeCoverage) int {
@@ -148,16 +198,18 @@ func distinctCodes(cs []batchcert.CodeCoverage) int {
 	return len(seen)
 }
 
-// verdictError maps a verdict to the named exit codes.
+// verdictError maps a verdict to the named exit codes (batchcert.Verdict.ExitCode).
 func verdictError(res *batchcert.Results) error {
-	switch res.Verdict {
-	case "CONFORMANT":
+	code := res.Verdict.ExitCode(gateOf(res))
+	if code == batchcert.ExitConformant {
 		return nil
-	case "NONCONFORMANT":
-		return &batchcert.ExitError{Code: batchcert.ExitNonconformant}
-	case "INCOMPLETE":
-		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("the run was interrupted: the reports are marked incomplete")}
-	default:
-		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("verdict %s", res.Verdict)}
 	}
+	why := string(res.Verdict)
+	if len(res.VerdictReasons) > 0 {
+		why += ": " + strings.Join(res.VerdictReasons, "; ")
+	}
+	if res.Verdict == batchcert.Incomplete {
+		why += " (the reports are marked incomplete)"
+	}
+	return &batchcert.ExitError{Code: code, Err: errors.New(why)}
 }

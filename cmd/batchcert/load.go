@@ -104,13 +104,16 @@ func liftReferenceLimits(tf *targetFlags, lf *loadFlags) {
 // loadOutcome closes a load run's results; a partial run is kept and marked incomplete.
 func loadOutcome(ctx context.Context, res *batchcert.Results, err error) error {
 	res.End = time.Now()
-	res.Verdict = verdictOf(res.Checks)
 	if err != nil && !errors.Is(err, loadtest.ErrPartial) {
 		return err
 	}
-	if err != nil || ctx.Err() != nil {
-		markIncomplete(res)
+	switch {
+	case err != nil:
+		res.MarkIncomplete("a load probe stopped early: " + err.Error())
+	case ctx.Err() != nil:
+		res.MarkIncomplete(interruptCause(ctx))
 	}
+	res.Apply(gateOf(res))
 	return nil
 }
 
@@ -118,17 +121,10 @@ func newLoadResults(sess *session, command string) *batchcert.Results {
 	return &batchcert.Results{FormatVersion: batchcert.ResultsVersion, Command: command, Start: time.Now(),
 		Harness: batchcert.Harness{Version: batchcert.Version, CatalogHash: contracts.CatalogHash()},
 		Target: batchcert.Target{Name: sess.target.Name, URL: sess.target.BaseURL, Transport: "rest",
-			Reference: sess.ref != nil}, Profile: sess.target.Profile}
-}
-
-// verdictOf is CONFORMANT unless a MUST check failed or errored.
-func verdictOf(cs []batchcert.Check) string {
-	for _, c := range cs {
-		if c.Severity == batchcert.Must && (c.Outcome == batchcert.Fail || c.Outcome == batchcert.Errored) {
-			return "NONCONFORMANT"
-		}
-	}
-	return "CONFORMANT"
+			Reference: sess.ref != nil}, Profile: sess.target.Profile,
+		// One probe certifies no catalog: no coverage gate, but a run that checked nothing
+		// is still never green.
+		Gate: &batchcert.Gate{Coverage: batchcert.GateNone}}
 }
 
 // loadTarget is the session's target in the load probes' terms.

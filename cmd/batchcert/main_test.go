@@ -73,7 +73,9 @@ func TestExitCodes(t *testing.T) {
 		args []string
 		want batchcert.ExitCode
 	}{
-		{"clean", "the clean reference is conformant", []string{"check", "-run", "errors-query"}, batchcert.ExitConformant},
+		{"clean", "the clean reference is conformant on what it ran, with the coverage gate lifted", []string{"check", "-run", "errors-query", "-coverage-gate", "none"}, batchcert.ExitConformant},
+		{"subset-not-certified", "a subset of the suite leaves provocable MUSTs unexercised: NOT CERTIFIED", []string{"check", "-run", "errors-query"}, batchcert.ExitNonconformant},
+		{"bad-gate", "an unknown coverage gate is a usage error", []string{"check", "-coverage-gate", "most"}, batchcert.ExitUsage},
 		{"fault", "a faulty reference is nonconformant", []string{"check", "-fault", refplatform.FaultProgressPercent}, batchcert.ExitNonconformant},
 		{"bad-flag", "an unknown flag is a usage error", []string{"check", "-nosuch"}, batchcert.ExitUsage},
 		{"bad-command", "an unknown command is a usage error", []string{"nosuch"}, batchcert.ExitUsage},
@@ -85,7 +87,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad-report", "a results file that does not exist is a usage error", []string{"report", "/nonexistent.json"}, batchcert.ExitUsage},
 		{"bad-probe", "an unknown load probe is a usage error", []string{"load", "nosuch"}, batchcert.ExitUsage},
 		{"bad-transport", "an unknown transport is a usage error", []string{"check", "-transport", "soap"}, batchcert.ExitUsage},
-		{"graphql", "the reference's GraphQL facade is conformant", []string{"check", "-transport", "graphql", "-run", "errors-query|parity"}, batchcert.ExitConformant},
+		{"graphql", "the reference's GraphQL facade is conformant", []string{"check", "-transport", "graphql", "-run", "errors-query|parity", "-coverage-gate", "none"}, batchcert.ExitConformant},
 		{"graphql-fault", "a facade whose data disagrees with REST is nonconformant over GraphQL", []string{"check", "-transport", "graphql", "-fault", refplatform.FaultGQLDataDisagrees}, batchcert.ExitNonconformant},
 	}
 	for _, tc := range tests {
@@ -152,7 +154,7 @@ func TestNoSecretsInOutput(t *testing.T) {
 func TestReportRerenders(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if _, stderr, code := runCLI(t, "check", "-run", "errors-query", "-out", dir); code != 0 {
+	if _, stderr, code := runCLI(t, "check", "-run", "errors-query", "-coverage-gate", "none", "-out", dir); code != 0 {
 		t.Fatalf("check: exit %d\n%s", code, stderr)
 	}
 	for _, format := range []string{"html", "junit", "md", "json"} {
