@@ -30,6 +30,12 @@ func TestCreateBadInput(t *testing.T) {
 		{"taskName-empty", "at least one character", with(`"n"`, `""`), nil},
 		{"taskName-257", "at most 256 characters", with(`"n"`, `"`+strings.Repeat("é", 257)+`"`), nil},
 		{"taskName-null", "null for a mandatory field", with(`"n"`, `null`), nil},
+		{"taskName-invalid-utf8", "bytes that are not UTF-8 are not text", with(`"n"`, "\"n\xff\xfe\""), nil},
+		{"taskName-lone-surrogate", "an escaped lone surrogate is not a character", with(`"n"`, `"n\udc00"`), nil},
+		{"taskName-nul", "a NUL is a control character", with(`"n"`, `"n\u0000x"`), nil},
+		{"taskName-newline", "a line break is a control character", with(`"n"`, "\"n\\nx\""), nil},
+		{"taskName-c1", "C1 controls are control characters", with(`"n"`, `"n\u0085"`), nil},
+		{"serviceId-del", "DEL is a control character", with(`"S"`, `"S\u007f"`), nil},
 		{"taskType", "only DeviceCmd", with(`"DeviceCmd"`, `"DeviceUpgrade"`), nil},
 		{"timeout-9", "below 10", with(`"timeout":10`, `"timeout":9`), nil},
 		{"timeout-2881", "above 2880", with(`"timeout":10`, `"timeout":2881`), nil},
@@ -77,6 +83,11 @@ func TestCreateBadInput(t *testing.T) {
 	// The valid body is valid, and unknown fields are ignored.
 	e.mustCreate("app-primary", map[string]any{"appId": "app-primary", "taskName": "ok", "taskType": "DeviceCmd",
 		"timeout": 10, "extra": 1, "param": map[string]any{"type": "Broadcast", "command": map[string]any{"serviceId": "S", "method": "M"}}})
+	// Text that only looks odd is still text: accents, emoji, and U+FFFD sent as a character.
+	for i, name := range []string{"é-ü", "task 🚀", "a\ufffdb", "tab-free"} {
+		e.mustCreate("app-primary", map[string]any{"appId": "app-primary", "taskName": name + strings.Repeat("x", i), "taskType": "DeviceCmd",
+			"timeout": 10, "param": map[string]any{"type": "Broadcast", "command": map[string]any{"serviceId": "S", "method": "M"}}})
+	}
 }
 
 // TestReadBadInput: query and details answer 100019 for a missing mandatory parameter and

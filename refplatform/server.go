@@ -24,6 +24,16 @@ const (
 	DefaultTimeScale   = 1.0
 )
 
+// Timeouts of both listeners: a client that stalls its headers, its body or an idle
+// connection is cut off, so no peer holds the platform's connections open indefinitely.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 30 * time.Second
+	IdleTimeout       = 60 * time.Second
+	// CloseGrace is how long Close lets in-flight requests finish before it closes them.
+	CloseGrace = 200 * time.Millisecond
+)
+
 // Server is the reference platform with its two listeners: the platform API and the control
 // API (never on the platform's port).
 type Server struct {
@@ -227,15 +237,16 @@ func (s *Server) Open() error {
 		}
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.p, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.p.log.Handler(), slog.LevelDebug)}
+	s.srv = &http.Server{Handler: s.p, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
+		IdleTimeout: IdleTimeout, ErrorLog: slog.NewLogLogger(s.p.log.Handler(), slog.LevelDebug)}
 	if s.tlsConf != nil {
 		s.srv.TLSConfig = s.tlsConf
 		ln = tls.NewListener(ln, s.tlsConf)
 	}
 	go func() { _ = s.srv.Serve(ln) }()
 	if s.cln != nil {
-		s.csrv = &http.Server{Handler: s.ControlHandler(), ReadHeaderTimeout: 10 * time.Second}
+		s.csrv = &http.Server{Handler: s.ControlHandler(), ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
+			IdleTimeout: IdleTimeout}
 		go func() { _ = s.csrv.Serve(s.cln) }()
 	}
 	s.stopPump, s.pump = make(chan struct{}), make(chan struct{})
@@ -311,19 +322,25 @@ func (s *Server) CertFile() string { return s.certFile }
 // Handler is the platform API's handler, for use without Open (httptest, fuzzing).
 func (s *Server) Handler() http.Handler { return s.p }
 
-// Close stops both listeners, waits for in-flight requests and callbacks.
+// Close stops both listeners, gives in-flight requests CloseGrace to finish, then closes every
+// connection that is left, and waits for callbacks. http.Server.Shutdown alone would wait 5 s
+// on a connection that was opened but never sent a request (as load generators leave them).
 func (s *Server) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
 	var errs []error
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), CloseGrace)
 	defer cancel()
-	if s.srv != nil {
-		errs = append(errs, s.srv.Shutdown(ctx))
-	}
-	if s.csrv != nil {
-		errs = append(errs, s.csrv.Shutdown(ctx))
+	for _, srv := range []*http.Server{s.srv, s.csrv} {
+		if srv == nil {
+			continue
+		}
+		if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			err = srv.Close()
+		} else if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if s.stopPump != nil {
 		close(s.stopPump)

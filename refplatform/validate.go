@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -101,11 +103,33 @@ func (o object) str(field, key string, mandatory bool, min, max int) (string, bo
 	if err := json.Unmarshal(o[key], &s); err != nil {
 		return "", false, invalid(field, "must be a string")
 	}
+	if err := textOK(field, o[key], s); err != nil {
+		return "", false, err
+	}
 	n := utf8.RuneCountInString(s)
 	if n < min || (max > 0 && n > max) {
 		return "", false, invalid(field, "must be %d..%d characters, got %d", min, max, n)
 	}
 	return s, true, nil
+}
+
+// textOK rejects what encoding/json would silently repair or pass on: bytes that are not
+// UTF-8, an escaped lone surrogate (both decode to U+FFFD), and control characters (NUL, C0,
+// DEL, C1). A name is text a person reads; such input is invalid input (400/50400).
+func textOK(field string, raw json.RawMessage, s string) error {
+	if !utf8.Valid(raw) {
+		return invalid(field, "is not valid UTF-8")
+	}
+	if strings.ContainsRune(s, utf8.RuneError) && !bytes.ContainsRune(raw, utf8.RuneError) &&
+		!bytes.Contains(bytes.ToLower(raw), []byte(`\ufffd`)) {
+		return invalid(field, "holds an escaped lone surrogate, not a character")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return invalid(field, "holds the control character %U", r)
+		}
+	}
+	return nil
 }
 
 // integer reads an integral JSON number in min..max.
@@ -153,6 +177,8 @@ func (o object) strList(field, key string, mandatory bool) (*[]string, error) {
 // createLimits are create's numeric bounds (§1); named faults move them.
 type createLimits struct {
 	taskNameMax, timeoutMin, timeoutMax, retransmitMax int
+	// deviceTypeOptional lets a DeviceType task leave manufacturerId and model out (AMB.8=optional).
+	deviceTypeOptional bool
 }
 
 // docLimits are the documented bounds.
@@ -177,8 +203,6 @@ func parseCreate(body []byte, lim createLimits) (*createRequest, error) {
 	}
 	if r.TaskType != "DeviceCmd" {
 		return nil, invalid("taskType", "must be DeviceCmd")
-	// deviceTypeOptional lets a DeviceType task leave manufacturerId and model out (AMB.8=optional).
-	deviceTypeOptional bool
 	}
 	if r.Timeout, _, err = o.integer("timeout", "timeout", true, lim.timeoutMin, lim.timeoutMax); err != nil {
 		return nil, err
