@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 )
 
 // controller drives the reference platform's control API.
@@ -71,53 +69,6 @@ func (c *controller) do(ctx context.Context, s *ControlStep) error {
 			return err
 		}
 	}
-	return nil
-}
-
-// pacer keeps the suite's own calls under the target's throttle (RULE.throttle), so only the
-// throttle scenarios see 1010009: on the reference it advances the clock past the window, on a
-// real target it waits for the window to pass.
-type pacer struct {
-	mu      sync.Mutex
-	limit   int
-	window  time.Duration
-	control *controller
-	sleep   func(context.Context, time.Duration) error
-	now     func() time.Time
-	calls   map[string]int
-	started map[string]time.Time
-}
-
-// pacerMargin is how many calls of a window the pacer leaves unused.
-const pacerMargin = 5
-
-func (p *pacer) reset() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.calls, p.started = map[string]int{}, map[string]time.Time{}
-}
-
-func (p *pacer) wait(ctx context.Context, app string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.calls == nil {
-		p.calls, p.started = map[string]int{}, map[string]time.Time{}
-	}
-	now := p.now()
-	if s, ok := p.started[app]; !ok || now.Sub(s) > p.window {
-		p.started[app], p.calls[app] = now, 0
-	}
-	if p.calls[app] >= p.limit-pacerMargin {
-		if p.control != nil {
-			if err := p.control.post(ctx, "/control/advance", map[string]int{"seconds": int(p.window/time.Second) + 1}); err != nil {
-				return err
-			}
-		} else if err := p.sleep(ctx, p.window-now.Sub(p.started[app])+time.Second); err != nil {
-			return err
-		}
-		p.started[app], p.calls[app] = p.now(), 0
-	}
-	p.calls[app]++
 	return nil
 }
 

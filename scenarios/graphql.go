@@ -276,5 +276,12 @@ func (r *scenarioRun) sendFailed(st Step, es []Expect, err error) {
 		r.failExpectations(st, es, batchcert.Skip, nm.Error(), nil)
 		return
 	}
+	var be *budgetError
+	if errors.As(err, &be) {
+		// The run's own budget ran out (a task slot, a throttle window): the step was not
+		// run, and the platform is not blamed for it.
+		r.failExpectations(st, es, batchcert.Skip, be.Error(), nil)
+		return
+	}
 	r.failExpectations(st, es, batchcert.Errored, err.Error(), nil)
 }

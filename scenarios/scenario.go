@@ -35,6 +35,9 @@ type Scenario struct {
 	Setup    []Step         `yaml:"setup"`
 	Steps    []Step         `yaml:"steps"`
 	Teardown []Step         `yaml:"teardown"`
+	// Lasting says the scenario's tasks last until their timeout: it runs after the others, so
+	// that its tasks do not hold task slots the rest of the suite needs.
+	Lasting bool `yaml:"lasting"`
 	// File is where the scenario came from.
 	File string `yaml:"-"`
 }
@@ -50,6 +53,14 @@ type Step struct {
 	Control    *ControlStep      `yaml:"control"`
 	// Set assigns templated values to variables.
 	Set map[string]string `yaml:"set"`
+	// Wait lets platform time pass: the reference's clock advances; on a target without control
+	// in real-time mode the run waits (a scenario with a wait needs "time").
+	Wait *Wait `yaml:"wait"`
+}
+
+// Wait is a step that lets Seconds of platform time pass; Seconds is a template.
+type Wait struct {
+	Seconds any `yaml:"seconds"`
 }
 
 // Request is one HTTP request, made as one of the target's applications. Every string in it is
@@ -74,6 +85,9 @@ type Request struct {
 	ContentType string            `yaml:"contentType"`
 	// Transport forces "rest" or "graphql" for this request, whatever the run's transport.
 	Transport string `yaml:"transport"`
+	// Pace false sends the request at once, outside the run's throttle budget: a step that
+	// means to meet the throttle. It is still counted.
+	Pace *bool `yaml:"pace"`
 }
 
 // Expect is one expectation on a response. Requirements are mandatory: every expectation says
@@ -87,6 +101,12 @@ type Expect struct {
 	Invariants []string       `yaml:"invariants"`
 	Fields     map[string]any `yaml:"fields"`
 	Absent     []string       `yaml:"absent"`
+	// OneOf asserts the value at each pointer is one of the listed values: every state the
+	// rules allow for the platform time that passed between the calls.
+	OneOf map[string][]any `yaml:"oneOf"`
+	// Tolerate lists error codes that also pass: the request was valid and the platform's
+	// state decided, e.g. a 1-character task name an earlier run used (105002).
+	Tolerate []string `yaml:"tolerate"`
 	// Differs asserts the value at a pointer differs from a (templated) value.
 	Differs map[string]string `yaml:"differs"`
 	// Equals asserts the body equals a variable's value (a whole answer captured with "").

@@ -21,6 +21,15 @@ func (r *scenarioRun) poll(ctx context.Context, st Step) {
 	if interval <= 0 {
 		interval = time.Second
 	}
+	if r.s.control == nil {
+		// The platform's own clock: an attempt waits what it would have advanced, and the
+		// deadline is platform time too (limits.timeScale).
+		if adv := time.Duration(p.Advance) * time.Second; adv > interval {
+			interval = adv
+		}
+		interval = max(r.s.realDuration(interval), 10*time.Millisecond)
+		deadline = r.s.realDuration(deadline)
+	}
 	start := r.s.now()
 	var exs []*Exchange
 	var last *Exchange
@@ -115,6 +124,20 @@ func (r *scenarioRun) holds(c Condition, ex *Exchange) bool {
 // concurrent sends Count copies of a request at once; each copy sees the variable i (0-based).
 func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 	c := st.Concurrent
+	// A burst starts on a budget of its own: every task slot of the app free (a race on the
+	// task limit), and room in the throttle window for every copy (or an empty window).
+	if app, taskApp, err := r.requestApps(c.Request, r.vars); err == nil {
+		if c.Request.Method == "POST" && c.Request.Path == createPath {
+			if err := r.s.budget.acquire(ctx, taskApp, 0); err != nil {
+				r.skipStep(st, err.Error())
+				return
+			}
+		}
+		if err := r.s.pacer.waitRoom(ctx, app, c.Count, false); err != nil {
+			r.skipStep(st, err.Error())
+			return
+		}
+	}
 	start := time.Now()
 	results := make([][]*Exchange, c.Count)
 	errs := make([]error, c.Count)

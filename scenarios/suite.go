@@ -2,12 +2,13 @@ package scenarios
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,12 @@ type Config struct {
 	// BodyLimit and Timeout override DefaultBodyLimit and DefaultRequestTimeout.
 	BodyLimit int64
 	Timeout   time.Duration
+	// MaxTransportFailures overrides DefaultMaxTransportFailures: after that many exchanges
+	// in a row fail in transport the run stops as incomplete; negative never stops.
+	MaxTransportFailures int
+	// OnToken, when set, is told every access and refresh token the target issues during the
+	// run (the suite redacts them from every check; the CLI redacts its own output too).
+	OnToken func(token string)
 	// Now and Sleep are the clock the runner paces and polls real targets with; nil uses
 	// time.Now and a real timer. Tests inject a fake clock so nothing sleeps through real time.
 	Now   func() time.Time
@@ -50,6 +57,23 @@ type Config struct {
 	// Operations overrides the embedded GraphQL operations (OperationsFS): a directory holding
 	// createBatchTask.graphql, batchTask.graphql and taskDetails.graphql.
 	Operations fs.FS
+	// State, when set, holds what an earlier run against the same target left (its calls of
+	// the last throttle window, its unfinished tasks) and receives this run's at the end, so
+	// that runs back to back neither throttle themselves nor fill the task limit. The CLI keeps
+	// it in a file per target.
+	State StateStore
+	// RealTime runs the scenarios that need platform time to pass (lifecycle, tokens, the
+	// quick throttle and task-limit checks) on the platform's own clock when the target has no
+	// control API: they wait, in parallel with each other and with the rest of the suite.
+	RealTime bool
+	// MaxWait bounds one wait of the run budget or of a real-time step (DefaultMaxWait).
+	MaxWait time.Duration
+}
+
+// StateStore loads and saves a run's state (see Config.State).
+type StateStore interface {
+	Load() (io.ReadCloser, error) // nil, nil: no state yet
+	Save(data []byte) error
 }
 
 // Suite is a prepared run: a target, its client and the contract.
@@ -60,6 +84,7 @@ type Suite struct {
 	client   *client
 	control  *controller
 	pacer    *pacer
+	budget   *budget
 	contract Contract
 	redact   *redactor
 	baseVars vars
@@ -73,6 +98,34 @@ type Suite struct {
 	// transport is the run's transport; gql is set when it is graphql.
 	transport string
 	gql       *gqlTransport
+	// sayMu serialises progress lines (real-time scenarios run in parallel).
+	sayMu sync.Mutex
+	// stateMu serialises saves of the run's state.
+	stateMu sync.Mutex
+}
+
+// say writes one progress line to stderr (Config.Progress), if there is one.
+func (s *Suite) say(format string, args ...any) {
+	if s.cfg.Progress == nil {
+		return
+	}
+	s.sayMu.Lock()
+	defer s.sayMu.Unlock()
+	fmt.Fprintf(s.cfg.Progress, format+"\n", args...)
+}
+
+// timeScale is how many platform seconds pass per real second (limits.timeScale; 1 for
+// every real platform).
+func (s *Suite) timeScale() float64 {
+	if ts := s.target.Limits.TimeScale; ts > 0 {
+		return ts
+	}
+	return 1
+}
+
+// realDuration turns a platform duration into real time.
+func (s *Suite) realDuration(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / s.timeScale())
 }
 
 // NewSuite prepares a run: it resolves secrets and builds the client.
@@ -103,7 +156,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		return nil, batchcert.Usagef("target %s: %v", t.Name, err)
 	}
 	s := &Suite{ctx: ctx, cfg: cfg, target: t, contract: contract, redact: &redactor{},
-		runID: fmt.Sprintf("bc%x", time.Now().UnixNano()%0xffffff), severity: map[string]batchcert.Severity{}}
+		runID: newRunID(), severity: map[string]batchcert.Severity{}}
 	s.now, s.sleep = cfg.Now, cfg.Sleep
 	if s.now == nil {
 		s.now = time.Now
@@ -123,6 +176,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		defer s.authMu.Unlock()
 		s.authLog = append(s.authLog, ex)
 	}
+	s.guard(cfg)
 	for alias, a := range t.apps() {
 		name := secretName(a)
 		if cfg.Secrets == nil {
@@ -159,7 +213,19 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	if t.Control != nil && t.Control.URL != "" {
 		s.control = &controller{base: t.Control.URL, http: hc}
 	}
-	s.pacer = &pacer{limit: t.Limits.Throttle.Limit, window: t.Limits.ThrottleWindow(), control: s.control, sleep: s.sleep, now: s.now}
+	maxWait := cfg.MaxWait
+	if maxWait <= 0 {
+		maxWait = DefaultMaxWait
+	}
+	w := t.Limits.ThrottleWindow()
+	// The pacer's window, in real time, with a margin for the clocks' skew and the network.
+	realW := s.realDuration(w)
+	realW += realW/20 + 250*time.Millisecond
+	s.pacer = &pacer{limit: t.Limits.Throttle.Limit, window: realW, platformWindow: w, control: s.control,
+		sleep: s.sleep, now: s.now, say: s.say, maxWait: maxWait, calls: map[string][]time.Time{}}
+	s.budget = &budget{limit: t.Limits.TaskLimit, tasks: map[string]*ledgerTask{}, scale: s.timeScale(),
+		now: s.now, sleep: s.sleep, say: s.say, maxWait: maxWait}
+	s.budget.query = s.queryTask
 	for _, r := range contract.Requirements() {
 		s.severity[r.ID] = r.Severity
 	}
@@ -180,6 +246,16 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 func (s *Suite) uniq() string { return fmt.Sprintf("%s-%d", s.runID, s.seq.Add(1)) }
+
+// newRunID names a run: every task name and tag value the suite makes carries it, so a
+// platform that keeps everything can be certified any number of times.
+func newRunID() string {
+	var b [5]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("bc%x", time.Now().UnixNano())
+	}
+	return "bc" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
 
 // targetVars are the variables every scenario starts with.
 func targetVars(t *Target) vars {
@@ -205,6 +281,11 @@ func targetVars(t *Target) vars {
 	for alias, a := range t.apps() {
 		v[alias+"AppId"] = a.AppID
 	}
+	// The application bursts and races may use up: the profile's load app, else primary.
+	v["loadApp"], v["loadAppId"] = "primary", v["primaryAppId"]
+	if t.Apps.Load != nil {
+		v["loadApp"], v["loadAppId"] = "load", t.Apps.Load.AppID
+	}
 	return v
 }
 
@@ -226,7 +307,7 @@ func (s *Suite) missing(sc *Scenario) []string {
 		"boundTag": f.BoundTag != nil, "smallGroup": f.Groups.Small != nil, "largeGroup": f.Groups.Large != nil,
 		"secondApp": s.client.apps["secondary"] != nil, "unauthorizedApp": s.client.apps["unauthorized"] != nil,
 		"noRightsApp": s.client.apps["norights"] != nil, "frozenApp": s.client.apps["frozen"] != nil,
-		"clock": s.control != nil, "control": s.control != nil,
+		"clock": s.control != nil, "control": s.control != nil, "time": s.control != nil || s.cfg.RealTime,
 		"throttle": t.Limits.Throttle.Limit > 0, "taskLimit": t.Limits.TaskLimit > 0,
 		"graphql": s.gql != nil,
 	}
@@ -242,10 +323,14 @@ func (s *Suite) missing(sc *Scenario) []string {
 // Check runs the suite against cfg.Target and returns the results: every check, the error
 // codes exercised and the requirement coverage. An error means the run could not start.
 func Check(ctx context.Context, cfg Config) (*batchcert.Results, error) {
+	// A dead target stops the run with its cause (guard), as a signal or a deadline does.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	s, err := NewSuite(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	s.client.dead = stop
 	// Idle connections left open would hold up the target's graceful shutdown.
 	defer s.client.http.CloseIdleConnections()
 	scs := cfg.Scenarios
@@ -265,23 +350,21 @@ func Check(ctx context.Context, cfg Config) (*batchcert.Results, error) {
 		res.Readings = rd.Readings()
 	}
 	res.Harness.SpecHash, res.Harness.CatalogHash = openapi.SpecHash(), contracts.CatalogHash()
+	var chosen []*Scenario
 	for _, sc := range scs {
 		if cfg.Run != nil && !cfg.Run.MatchString(sc.Name) {
 			continue
 		}
-		if ctx.Err() != nil {
-			res.Incomplete = true
-			break
-		}
-		checks := s.Play(ctx, sc)
-		res.Checks = append(res.Checks, checks...)
-		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, "%-24s %s\n", sc.Name, summary(checks))
-		}
+		chosen = append(chosen, sc)
 	}
+	// The run budget orders and schedules them (playAll, budget.go).
+	res.Checks = append(res.Checks, s.playAll(ctx, chosen)...)
 	res.Checks = append(res.Checks, s.authCheck(ctx))
 	if s.transport == TransportGraphQL {
 		res.Checks = append(res.Checks, s.transportSkips()...)
+	}
+	if why := stopped(ctx); why != "" {
+		res.MarkIncomplete(why)
 	}
 	res.End = time.Now()
 	res.Coverage = s.coverage(res.Checks)
@@ -324,6 +407,7 @@ func (s *Suite) Play(ctx context.Context, sc *Scenario) []batchcert.Check {
 
 // finish sets a check's severity from the catalog and turns a listed failure into KNOWN-FAIL.
 func (s *Suite) finish(c *batchcert.Check) {
+	s.redact.check(c)
 	c.Severity = batchcert.Should
 	for _, id := range c.Requirements {
 		if strings.HasPrefix(id, "AMB.") {
@@ -357,34 +441,6 @@ func (s *Suite) authCheck(ctx context.Context) batchcert.Check {
 	return r.checks[0]
 }
 
-// responseRequirements are what the validation of one answer proves for op.
-func (s *Suite) responseRequirements(op string, ex *Exchange) []string {
-	short := shortOp[op]
-	if short == "" || ex.Err != nil {
-		return nil
-	}
-	_, isErr := s.contract.ErrorCode(ex.RespBody)
-	var out []string
-	if ex.Status >= 400 || isErr {
-		if ex.GraphQL != nil {
-			return []string{"RULE.error-body"}
-		}
-		return []string{"RULE.error-body", "RULE.content-type"}
-	}
-	for _, r := range s.contract.Requirements() {
-		switch {
-		case strings.HasPrefix(r.ID, "RSP."+short+"."):
-			out = append(out, r.ID)
-		case op == "queryBatchTask" && strings.HasPrefix(r.ID, "INV."):
-			out = append(out, r.ID)
-		}
-	}
-	if ex.GraphQL != nil {
-		return out // the REST Content-Type rule has no GraphQL meaning (transportSkips)
-	}
-	return append(out, "RULE.content-type")
-}
-
 // transportSkips are the checks with no GraphQL meaning, skipped with the reason.
 func (s *Suite) transportSkips() []batchcert.Check {
 	sc := &Scenario{Name: "graphql-transport", File: "(transport)"}
@@ -406,60 +462,4 @@ func summary(cs []batchcert.Check) string {
 	}
 	return fmt.Sprintf("%d pass, %d fail, %d known, %d skip, %d error", n[batchcert.Pass], n[batchcert.Fail],
 		n[batchcert.KnownFail], n[batchcert.Skip], n[batchcert.Errored])
-}
-
-// coverage counts the (op, status, code) contexts exercised and the requirements covered.
-func (s *Suite) coverage(cs []batchcert.Check) batchcert.Coverage {
-	var cov batchcert.Coverage
-	outcome := map[string]batchcert.Outcome{}
-	covered := map[string]bool{}
-	// inexpressible are requirements a check skipped because the run's transport cannot
-	// express them (GraphQL): no client of that transport can provoke them.
-	inexpressible := map[string]bool{}
-	for _, c := range cs {
-		if c.Outcome == batchcert.Skip && strings.HasPrefix(c.Message, "no GraphQL meaning") {
-			for _, id := range c.Requirements {
-				inexpressible[id] = true
-			}
-		}
-		if c.Outcome == batchcert.Skip || c.Outcome == batchcert.Errored {
-			continue
-		}
-		for _, id := range c.Requirements {
-			covered[id] = true
-			if o, seen := outcome[id]; !seen || o == batchcert.Pass {
-				outcome[id] = c.Outcome
-			}
-		}
-	}
-	for _, cc := range s.contract.ErrorContexts() {
-		id := fmt.Sprintf("ERR.%s.%d.%s", shortOp[cc.Operation], cc.Status, cc.Code)
-		cov.ErrorCodes = append(cov.ErrorCodes, batchcert.CodeCoverage{Operation: cc.Operation, Status: cc.Status,
-			Code: cc.Code, Exercised: covered[id], Passed: covered[id] && outcome[id] == batchcert.Pass})
-	}
-	for _, r := range s.contract.Requirements() {
-		cov.Requirements.Total++
-		if covered[r.ID] {
-			cov.Requirements.Covered++
-		} else {
-			cov.Requirements.Missing = append(cov.Requirements.Missing, r.ID)
-			if r.Severity == batchcert.Must && provocable(r) && !inexpressible[r.ID] {
-				cov.Requirements.MissingMust = append(cov.Requirements.MissingMust, r.ID)
-			}
-		}
-	}
-	sort.Strings(cov.Requirements.Missing)
-	sort.Strings(cov.Requirements.MissingMust)
-	return cov
-}
-
-// provocable tells whether a client can provoke a requirement: every one but the error rows
-// only fault injection reaches (a platform that lost the application mid-call).
-func provocable(r Requirement) bool {
-	cat, err := contracts.Catalog()
-	if err != nil {
-		return true
-	}
-	e, ok := cat.Get(r.ID)
-	return !ok || !strings.Contains(e.Trigger, "fault injection only")
 }

@@ -65,6 +65,10 @@ type Apps struct {
 	NoRights *App `yaml:"norights"`
 	// Frozen is a frozen application (login 100247).
 	Frozen *App `yaml:"frozen"`
+	// Load is an application the suite's quick throttle and task-limit checks, and the load
+	// probes, may use up: bursts and races there leave the primary application's quota and task
+	// slots to the rest of the suite. Without it they use primary.
+	Load *App `yaml:"load"`
 }
 
 // Group is a device group fixture.
@@ -107,6 +111,11 @@ type Limits struct {
 		Window string `yaml:"window"`
 	} `yaml:"throttle"`
 	TaskLimit int `yaml:"taskLimit"`
+	// TimeScale is how many platform seconds pass per real second: 1 (the default) for every
+	// real platform; a test platform such as the reference served with -time-scale 600 runs
+	// faster, and the run's waits (throttle windows, task timeouts, real-time steps) shrink
+	// with it.
+	TimeScale float64 `yaml:"timeScale"`
 }
 
 // ThrottleWindow is the declared throttle window.
@@ -182,7 +191,7 @@ func (t *Target) apps() map[string]*App {
 	m := map[string]*App{}
 	for alias, a := range map[string]*App{
 		"primary": t.Apps.Primary, "secondary": t.Apps.Secondary, "unauthorized": t.Apps.Unauthorized,
-		"norights": t.Apps.NoRights, "frozen": t.Apps.Frozen,
+		"norights": t.Apps.NoRights, "frozen": t.Apps.Frozen, "load": t.Apps.Load,
 	} {
 		if a != nil {
 			m[alias] = a

@@ -1,0 +1,639 @@
+package scenarios
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The run budget: what the suite knows of its own footprint on the target's declared limits.
+// A platform that correctly enforces its limits must never be reported as failing because the
+// suite itself filled them: the suite counts its unfinished tasks per application and waits for
+// a slot before a create that needs one, and paces its calls under the declared throttle, across
+// process boundaries (runState).
+
+// Defaults of the budget.
+const (
+	// DefaultMaxWait bounds one wait of the budget (a task slot, a throttle window, a real-time
+	// step) in real time; past it the step is not run, and says why.
+	DefaultMaxWait = 15 * time.Minute
+	// slotRefresh is the least real time between two refreshes of the ledger's unfinished tasks.
+	slotRefresh = 5 * time.Second
+)
+
+// ledgerTask is a task the suite created (this run or an earlier one, from the state file).
+type ledgerTask struct {
+	ID       string    `json:"id"`
+	App      string    `json:"app"`   // the appId the task belongs to
+	Alias    string    `json:"alias"` // the profile's application that created it
+	Created  time.Time `json:"created"`
+	Due      time.Time `json:"due"` // real time by which its timeout has certainly passed
+	Finished bool      `json:"finished,omitempty"`
+	Earlier  bool      `json:"-"` // left by an earlier run
+}
+
+// budget is the ledger of the suite's unfinished tasks per application, against the declared
+// task limit (reading AMB.10: per app, Pending and Running tasks count).
+type budget struct {
+	mu    sync.Mutex
+	limit int
+	tasks map[string]*ledgerTask
+	// scale is platform seconds per real second (limits.timeScale), to turn task timeouts into
+	// real time.
+	scale float64
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+	say   func(format string, args ...any)
+	// query reads a task's status through the client; "" when the answer said nothing usable.
+	query   func(ctx context.Context, t *ledgerTask) string
+	maxWait time.Duration
+	last    time.Time // last refresh
+}
+
+func (b *budget) reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tasks = map[string]*ledgerTask{}
+}
+
+// created records a task a create answered.
+func (b *budget) created(app, alias, id string, timeoutMinutes int) {
+	if id == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tasks == nil {
+		b.tasks = map[string]*ledgerTask{}
+	}
+	if timeoutMinutes <= 0 {
+		timeoutMinutes = 2880 // unknown: the documented maximum
+	}
+	now := b.now()
+	due := now.Add(b.real(time.Duration(timeoutMinutes)*time.Minute) + b.real(time.Minute))
+	b.tasks[id] = &ledgerTask{ID: id, App: app, Alias: alias, Created: now, Due: due}
+}
+
+// observe records a status a query answered for a task.
+func (b *budget) observe(id, status string) {
+	if status != "Complete" && status != "Timeout" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t := b.tasks[id]; t != nil {
+		t.Finished = true
+	}
+}
+
+// real turns a platform duration into real time.
+func (b *budget) real(d time.Duration) time.Duration {
+	if b.scale > 0 && b.scale != 1 {
+		return time.Duration(float64(d) / b.scale)
+	}
+	return d
+}
+
+// unfinished returns the app's tasks not known to be finished, oldest first.
+func (b *budget) unfinished(app string) []*ledgerTask {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.unfinishedLocked(app)
+}
+
+func (b *budget) unfinishedLocked(app string) []*ledgerTask {
+	now := b.now()
+	var out []*ledgerTask
+	for _, t := range b.tasks {
+		if t.App != app || t.Finished {
+			continue
+		}
+		if !now.Before(t.Due) {
+			t.Finished = true // past its timeout: Timeout at the latest (AMB.R8)
+			continue
+		}
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out
+}
+
+// free returns how many of the app's slots the ledger does not hold.
+func (b *budget) free(app string) int {
+	if b == nil || b.limit <= 0 {
+		return 0
+	}
+	return b.limit - len(b.unfinished(app))
+}
+
+// refresh asks the platform for the status of the app's unfinished tasks.
+func (b *budget) refresh(ctx context.Context, app string) {
+	if b.query == nil {
+		return
+	}
+	for _, t := range b.unfinished(app) {
+		if ctx.Err() != nil {
+			return
+		}
+		b.observe(t.ID, b.query(ctx, t))
+	}
+	b.mu.Lock()
+	b.last = b.now()
+	b.mu.Unlock()
+}
+
+// acquire waits until the app has at least need slots the ledger does not hold; need 0 means
+// every slot (a race on the task limit). It refreshes the ledger from the platform while it
+// waits and says on stderr what it waits for.
+func (b *budget) acquire(ctx context.Context, app string, need int) error {
+	if b == nil || b.limit <= 0 {
+		return nil
+	}
+	if need <= 0 || need > b.limit {
+		need = b.limit
+	}
+	start := b.now()
+	said := false
+	for {
+		held := b.unfinished(app)
+		if b.limit-len(held) >= need {
+			return nil
+		}
+		b.mu.Lock()
+		stale := b.now().Sub(b.last) >= slotRefresh
+		b.mu.Unlock()
+		if stale {
+			b.refresh(ctx, app)
+			if held = b.unfinished(app); b.limit-len(held) >= need {
+				return nil
+			}
+		}
+		waited := b.now().Sub(start)
+		if waited > b.maxWait {
+			return &budgetError{fmt.Sprintf("waited %s for %d free task slot(s) of %s; this run still holds %d unfinished task(s) (the first due by %s)",
+				roundDur(waited), need, app, len(held), held[0].Due.Format(time.RFC3339))}
+		}
+		d := slotRefresh
+		if until := held[0].Due.Sub(b.now()); until < d {
+			d = max(until, 10*time.Millisecond)
+		}
+		if !said {
+			b.say("budget: waiting for %d free task slot(s) of %s: this run holds %d unfinished task(s) of its %d (the first due by %s); checking every %s",
+				need, app, len(held), b.limit, held[0].Due.Format("15:04:05"), roundDur(slotRefresh))
+			said = true
+		}
+		if err := b.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// budgetError is a wait of the budget that ran out: the step is not run, and the platform is
+// not blamed for it.
+type budgetError struct{ msg string }
+
+func (e *budgetError) Error() string { return "not run: " + e.msg }
+
+// leftovers returns the tasks of earlier runs the ledger still counts as unfinished.
+func (b *budget) leftovers() []*ledgerTask {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []*ledgerTask
+	for _, app := range b.appsLocked() {
+		for _, t := range b.unfinishedLocked(app) {
+			if t.Earlier {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func (b *budget) appsLocked() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range b.tasks {
+		if !seen[t.App] {
+			seen[t.App] = true
+			out = append(out, t.App)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// pacer keeps the suite's calls under the target's declared throttle (RULE.throttle), so that
+// only the throttle scenarios meet 1010009. It keeps a log of every batch-task call the run made
+// per application (paced or not: the platform counts them all), and before a paced call waits
+// until the last window holds fewer than limit-margin of them. A sliding log is the cautious
+// reading of every window the docs allow (AMB.9): calls that fit a sliding window of that size
+// fit any fixed window too. On the reference it advances the clock instead of waiting.
+type pacer struct {
+	mu     sync.Mutex
+	limit  int
+	window time.Duration // real time, margin included
+	// platformWindow is the declared window in platform time (what the control API advances).
+	platformWindow time.Duration
+	control        *controller
+	sleep          func(context.Context, time.Duration) error
+	now            func() time.Time
+	say            func(format string, args ...any)
+	maxWait        time.Duration
+	calls          map[string][]time.Time
+}
+
+// pacerMargin is how many calls of a window the pacer leaves unused (user calls, skew).
+func (p *pacer) margin() int {
+	return max(1, min(5, p.limit/20))
+}
+
+func (p *pacer) reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = map[string][]time.Time{}
+}
+
+// pruneLocked drops the calls that left the window.
+func (p *pacer) pruneLocked(app string, now time.Time) []time.Time {
+	log := p.calls[app]
+	i := 0
+	for i < len(log) && now.Sub(log[i]) >= p.window {
+		i++
+	}
+	log = log[i:]
+	if p.calls == nil {
+		p.calls = map[string][]time.Time{}
+	}
+	p.calls[app] = log
+	return log
+}
+
+// record logs n calls of app sent now without waiting (a burst meant to meet the throttle).
+func (p *pacer) record(app string, n int) {
+	if p == nil || p.limit <= 0 || app == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	log := p.pruneLocked(app, now)
+	for i := 0; i < n; i++ {
+		log = append(log, now)
+	}
+	p.calls[app] = log
+}
+
+// wait blocks until n more calls of app fit the window under the margin (n above that: until
+// the window is empty), then logs them.
+func (p *pacer) wait(ctx context.Context, app string, n int) error {
+	return p.waitRoom(ctx, app, n, true)
+}
+
+// waitRoom is wait; logged false leaves the calls to be logged as they are sent (record).
+func (p *pacer) waitRoom(ctx context.Context, app string, n int, logged bool) error {
+	if p == nil || p.limit <= 0 || app == "" {
+		return nil
+	}
+	room := p.limit - p.margin()
+	start := p.now()
+	said := false
+	for {
+		p.mu.Lock()
+		now := p.now()
+		log := p.pruneLocked(app, now)
+		fits := len(log)+n <= room || len(log) == 0
+		if fits {
+			for i := 0; logged && i < n; i++ {
+				log = append(log, now)
+			}
+			p.calls[app] = log
+			p.mu.Unlock()
+			return nil
+		}
+		if p.control != nil {
+			p.mu.Unlock()
+			secs := int(p.platformWindow/time.Second) + 1
+			if err := p.control.post(ctx, "/control/advance", map[string]int{"seconds": secs}); err != nil {
+				return err
+			}
+			p.mu.Lock()
+			p.calls = map[string][]time.Time{}
+			p.mu.Unlock()
+			continue
+		}
+		// Sleep until enough calls leave the window.
+		need := len(log) + n - room
+		if need > len(log) || need <= 0 {
+			need = len(log)
+		}
+		d := p.window - now.Sub(log[need-1])
+		p.mu.Unlock()
+		if waited := p.now().Sub(start); waited+d > p.maxWait && p.maxWait > 0 {
+			return &budgetError{fmt.Sprintf("the throttle budget of %s would take %s more (limit -max-wait %s)", app, roundDur(d), roundDur(p.maxWait))}
+		}
+		if !said && d >= time.Second {
+			p.say("budget: pausing %s for %s's throttle window: %d of its %d calls per %s were made by this run in the last window",
+				roundDur(d), app, len(log), p.limit, roundDur(p.window))
+			said = true
+		}
+		if err := p.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// exhausted marks the app's window as used up now: the platform answered 1010009 to a call
+// the run did not mean to throttle (another client, or the user's own calls).
+func (p *pacer) exhausted(app string) {
+	if p == nil || p.limit <= 0 {
+		return
+	}
+	p.record(app, p.limit)
+}
+
+// roundDur rounds a duration for people: 41s, 1m30s, 250ms.
+func roundDur(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second).String()
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	default:
+		return d.Round(time.Millisecond).String()
+	}
+}
+
+// runState is what a run leaves for the next one against the same target (Config.StateFile):
+// its calls of the last throttle window per application and its tasks that may still be
+// unfinished. A run right after another one is neither throttled into failures nor surprised by
+// a full task limit.
+type runState struct {
+	Version int                    `json:"version"`
+	Target  string                 `json:"target"`
+	Saved   time.Time              `json:"saved"`
+	Calls   map[string][]time.Time `json:"calls"`
+	Tasks   []*ledgerTask          `json:"tasks"`
+}
+
+const stateVersion = 1
+
+// maxStateBytes caps the state file read back.
+const maxStateBytes = 4 << 20
+
+// loadState reads the state a previous run against target left; a missing file is no state,
+// a file of another target is ignored.
+func loadState(r io.Reader, target string) (*runState, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxStateBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxStateBytes {
+		return nil, fmt.Errorf("larger than %d bytes", maxStateBytes)
+	}
+	var st runState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("not a batchcert state file: %w", err)
+	}
+	if st.Version != stateVersion || st.Target != target {
+		return &runState{}, nil
+	}
+	return &st, nil
+}
+
+// snapshot is the state to save now.
+func (s *Suite) snapshot() *runState {
+	st := &runState{Version: stateVersion, Target: s.target.BaseURL, Saved: time.Now(), Calls: map[string][]time.Time{}}
+	s.pacer.mu.Lock()
+	now := s.pacer.now()
+	for app := range s.pacer.calls {
+		if log := s.pacer.pruneLocked(app, now); len(log) > 0 {
+			st.Calls[app] = append([]time.Time(nil), log...)
+		}
+	}
+	s.pacer.mu.Unlock()
+	s.budget.mu.Lock()
+	for _, app := range s.budget.appsLocked() {
+		st.Tasks = append(st.Tasks, s.budget.unfinishedLocked(app)...)
+	}
+	s.budget.mu.Unlock()
+	return st
+}
+
+// restore takes over an earlier run's state and reports the tasks it left unfinished.
+func (s *Suite) restore(ctx context.Context, st *runState) {
+	if st == nil {
+		return
+	}
+	now := s.now()
+	s.pacer.mu.Lock()
+	if s.pacer.calls == nil {
+		s.pacer.calls = map[string][]time.Time{}
+	}
+	for app, log := range st.Calls {
+		for _, t := range log {
+			if now.Sub(t) < s.pacer.window && !t.After(now) {
+				s.pacer.calls[app] = append(s.pacer.calls[app], t)
+			}
+		}
+		sort.Slice(s.pacer.calls[app], func(i, j int) bool { return s.pacer.calls[app][i].Before(s.pacer.calls[app][j]) })
+	}
+	s.pacer.mu.Unlock()
+	s.budget.mu.Lock()
+	if s.budget.tasks == nil {
+		s.budget.tasks = map[string]*ledgerTask{}
+	}
+	for _, t := range st.Tasks {
+		if t == nil || t.ID == "" || t.Finished || !now.Before(t.Due) {
+			continue
+		}
+		cp := *t
+		cp.Earlier = true
+		s.budget.tasks[cp.ID] = &cp
+	}
+	s.budget.mu.Unlock()
+	for _, app := range s.budgetApps() {
+		s.budget.refresh(ctx, app)
+	}
+	left := s.budget.leftovers()
+	if len(left) == 0 {
+		return
+	}
+	byApp := map[string][]string{}
+	last := map[string]time.Time{}
+	for _, t := range left {
+		byApp[t.App] = append(byApp[t.App], t.ID)
+		if t.Due.After(last[t.App]) {
+			last[t.App] = t.Due
+		}
+	}
+	for _, app := range sortedMapKeys(byApp) {
+		ids := byApp[app]
+		s.say("budget: %d unfinished task(s) of an earlier run hold task slots of %s (%s); they finish by %s at the latest. "+
+			"The run waits for a slot when it needs one; to start with every slot free, wait until then.",
+			len(ids), app, strings.Join(ids, ", "), last[app].Format(time.RFC3339))
+	}
+}
+
+func (s *Suite) budgetApps() []string {
+	s.budget.mu.Lock()
+	defer s.budget.mu.Unlock()
+	return s.budget.appsLocked()
+}
+
+func sortedMapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// queryTask reads a ledger task's status as the application that created it; it is the
+// budget's own call, paced like any other.
+func (s *Suite) queryTask(ctx context.Context, t *ledgerTask) string {
+	a, ok := s.client.apps[t.Alias]
+	if !ok {
+		return ""
+	}
+	tok, err := s.client.token(ctx, t.Alias)
+	if err != nil {
+		return ""
+	}
+	if err := s.pacer.wait(ctx, a.appID, 1); err != nil {
+		return ""
+	}
+	h := http.Header{}
+	setHeader(h, "app_key", a.appID)
+	h.Set("Authorization", "Bearer "+tok)
+	q := url.Values{}
+	if t.App != a.appID {
+		q.Set("appId", t.App)
+	}
+	ex := s.client.do(ctx, http.MethodGet, "/iocm/app/batchtask/v1.1.0/tasks/"+url.PathEscape(t.ID), q, h, nil)
+	if ex.Err != nil {
+		return ""
+	}
+	if code, isErr := s.contract.ErrorCode(ex.RespBody); isErr {
+		if code == "105005" {
+			return "Complete" // gone: it holds no slot
+		}
+		if code == "1010009" {
+			s.pacer.exhausted(a.appID)
+		}
+		return ""
+	}
+	var got struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(ex.RespBody, &got) != nil {
+		return ""
+	}
+	return got.Status
+}
+
+// createPath is the path of createBatchTask.
+const createPath = "/iocm/app/batchtask/v1.1.0/tasks"
+
+// bodyAppID is the appId a create body names (the app the task belongs to, AMB.10), else def.
+func bodyAppID(body []byte, def string) string {
+	var b struct {
+		AppID string `json:"appId"`
+	}
+	if json.Unmarshal(body, &b) == nil && b.AppID != "" {
+		return b.AppID
+	}
+	return def
+}
+
+// bodyTimeout is a create body's timeout in minutes, 0 when it has none.
+func bodyTimeout(body []byte) int {
+	var b struct {
+		Timeout json.Number `json:"timeout"`
+	}
+	if json.Unmarshal(body, &b) != nil {
+		return 0
+	}
+	n, err := b.Timeout.Int64()
+	if err != nil || n < 0 || n > 1<<20 {
+		return 0
+	}
+	return int(n)
+}
+
+// createdID is the task id of a (doc-strict shaped) create answer.
+func createdID(body []byte) string {
+	var b struct {
+		TaskID string `json:"taskID"`
+	}
+	if json.Unmarshal(body, &b) != nil {
+		return ""
+	}
+	return b.TaskID
+}
+
+// expectedCodes are the error codes a step's expectations (and tallies) name.
+func expectedCodes(st Step) map[string]bool {
+	m := map[string]bool{}
+	for _, e := range st.Expect {
+		if e.ErrorCode != "" {
+			m[e.ErrorCode] = true
+		}
+	}
+	if st.Concurrent != nil {
+		for _, t := range st.Concurrent.Expect {
+			m[t.ErrorCode] = true
+		}
+	}
+	return m
+}
+
+// tolerated reports whether an expectation lets code pass (Expect.Tolerate).
+func tolerated(e Expect, code string) bool {
+	for _, c := range e.Tolerate {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+func toAnyMap[V any](m map[string]V) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// requestApps renders which application a request is sent as (its app_key) and which app a
+// create's task belongs to (its body's appId, else the sender).
+func (r *scenarioRun) requestApps(req Request, v vars) (app, taskApp string, err error) {
+	alias, err := render(req.As, v, r.funcs)
+	if err != nil {
+		return "", "", err
+	}
+	if alias == "" {
+		alias = "primary"
+	}
+	a, ok := r.s.client.apps[alias]
+	if !ok {
+		return "", "", fmt.Errorf("no application %q in the target profile", alias)
+	}
+	app, taskApp = a.appID, a.appID
+	if m, ok := req.Body.(map[string]any); ok {
+		if s, ok := m["appId"].(string); ok {
+			if out, err := render(s, v, r.funcs); err == nil && out != "" {
+				taskApp = out
+			}
+		}
+	}
+	return app, taskApp, nil
+}
