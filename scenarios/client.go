@@ -27,6 +27,14 @@ const (
 	DefaultBodyLimit = 1 << 20
 	// DefaultRequestTimeout bounds one exchange, body included.
 	DefaultRequestTimeout = 10 * time.Second
+	// MaxHeaderBytes caps the response headers of every client built here (suite, probes,
+	// control): a larger header block aborts the exchange before it is read further.
+	MaxHeaderBytes = 64 << 10
+	// MaxHeaderFields caps how many header fields an answer may carry; more is a failed check.
+	MaxHeaderFields = 100
+	// DefaultMaxTransportFailures is how many exchanges in a row may fail in transport (no
+	// answer, a broken answer) before the run stops as INCOMPLETE: the target is unreachable.
+	DefaultMaxTransportFailures = 5
 )
 
 // Paths of the authentication API.
@@ -59,6 +67,13 @@ type Exchange struct {
 // ErrBodyTooLarge is returned when a response body exceeds the client's limit.
 var ErrBodyTooLarge = errors.New("response body exceeds the limit")
 
+// ErrTooManyHeaders is returned when an answer carries more than MaxHeaderFields header fields.
+var ErrTooManyHeaders = errors.New("response carries too many header fields")
+
+// ErrUnreachable is the cause a run stops with after DefaultMaxTransportFailures consecutive
+// transport failures.
+var ErrUnreachable = errors.New("the target is unreachable")
+
 // client sends requests to one target, logs each app in once and keeps its tokens.
 type client struct {
 	base    *url.URL
@@ -68,6 +83,14 @@ type client struct {
 	apps    map[string]*appAuth
 	// observe sees every exchange the client makes on its own (logins, refreshes).
 	observe func(*Exchange)
+	// learn is told every access and refresh token an answer carries, so that no output
+	// quotes one (the redactor learns them).
+	learn func(token string)
+	// maxFailures > 0 stops the run (dead) after that many consecutive transport failures.
+	maxFailures int
+	dead        func(cause error)
+	failMu      sync.Mutex
+	failures    int
 }
 
 // appAuth is one application's credentials and tokens. mu serialises logins: the platform
@@ -89,6 +112,8 @@ func HTTPClient(t *Target) (*http.Client, error) { return newHTTPClient(t) }
 func newHTTPClient(t *Target) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
+	tr.MaxResponseHeaderBytes = MaxHeaderBytes
+	tr.ResponseHeaderTimeout = DefaultRequestTimeout
 	if t.TLS != (TLS{}) {
 		cfg := &tls.Config{InsecureSkipVerify: t.TLS.Insecure} //nolint:gosec // the profile asks for it
 		if t.TLS.CAFile != "" {
@@ -148,22 +173,89 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 	resp, err := c.http.Do(req)
 	if err != nil {
 		ex.Duration = time.Since(start)
-		ex.Err = fmt.Errorf("send %s %s: %w", method, path, err)
+		ex.Err = fmt.Errorf("send %s %s: %w", method, path, headerLimitErr(err))
+		c.transportFailed(ctx, ex.Err)
 		return ex
 	}
 	defer resp.Body.Close()
 	ex.Status = resp.StatusCode
 	ex.RespHeader = resp.Header
+	if n := headerFields(resp.Header); n > MaxHeaderFields {
+		ex.RespHeader = clipHeader(resp.Header)
+		ex.Duration = time.Since(start)
+		ex.Err = fmt.Errorf("%s %s: %w (%d, at most %d)", method, path, ErrTooManyHeaders, n, MaxHeaderFields)
+		c.answered()
+		return ex
+	}
 	ex.RespBody, err = io.ReadAll(io.LimitReader(resp.Body, c.limit+1))
 	ex.Duration = time.Since(start)
 	switch {
 	case err != nil:
 		ex.Err = fmt.Errorf("read response of %s %s: %w", method, path, err)
+		c.transportFailed(ctx, ex.Err)
+		return ex
 	case int64(len(ex.RespBody)) > c.limit:
 		ex.RespBody = ex.RespBody[:c.limit]
 		ex.Err = fmt.Errorf("%s %s: %w (%d bytes)", method, path, ErrBodyTooLarge, c.limit)
 	}
+	c.answered()
+	c.learnTokens(ex.RespBody)
 	return ex
+}
+
+// headerLimitErr names the cap when the transport refused an answer's header block.
+func headerLimitErr(err error) error {
+	if strings.Contains(err.Error(), "server response headers exceeded") {
+		return fmt.Errorf("response headers exceed the limit of %d bytes: %w", MaxHeaderBytes, err)
+	}
+	return err
+}
+
+func headerFields(h http.Header) int {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	return n
+}
+
+// transportFailed counts a failure that is the target's (not the run's own cancellation) and
+// stops the run after maxFailures in a row.
+func (c *client) transportFailed(ctx context.Context, err error) {
+	if ctx.Err() != nil || c.maxFailures <= 0 {
+		return
+	}
+	c.failMu.Lock()
+	c.failures++
+	n := c.failures
+	c.failMu.Unlock()
+	if n == c.maxFailures && c.dead != nil {
+		c.dead(fmt.Errorf("%w: %d consecutive transport failures, the last: %v", ErrUnreachable, n, err))
+	}
+}
+
+func (c *client) answered() {
+	c.failMu.Lock()
+	c.failures = 0
+	c.failMu.Unlock()
+}
+
+// learnTokens tells learn every accessToken and refreshToken of a JSON answer (login,
+// refresh, or a platform that echoes one anywhere at the top level).
+func (c *client) learnTokens(body []byte) {
+	if c.learn == nil || !bytes.Contains(body, []byte("Token")) {
+		return
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return
+	}
+	for _, k := range []string{"accessToken", "refreshToken", "access_token", "refresh_token"} {
+		var tok string
+		if json.Unmarshal(m[k], &tok) == nil && tok != "" {
+			c.learn(tok)
+		}
+	}
 }
 
 // token returns the app's current access token, logging in (or refreshing) when it has none.
@@ -249,9 +341,50 @@ func (c *client) tokenCall(ctx context.Context, a *appAuth, path string, h http.
 	return nil
 }
 
-// redactor removes credentials from evidence: the known secrets, every token field and header.
+// redactor removes credentials from evidence and messages: the known secrets, every token
+// the run was issued (learned as the answers arrive), every token field and header.
 type redactor struct {
 	secrets []string
+	mu      sync.Mutex
+	tokens  []string
+	known   map[string]bool
+	// tell, when set, is told each token learned (the CLI redacts its own output with them).
+	tell func(string)
+}
+
+// minTokenLen is the shortest token the redactor learns: a shorter value would redact
+// ordinary words and proves nothing.
+const minTokenLen = 6
+
+// learn adds a token the run was issued.
+func (r *redactor) learn(tok string) {
+	if len(tok) < minTokenLen {
+		return
+	}
+	r.mu.Lock()
+	if r.known == nil {
+		r.known = map[string]bool{}
+	}
+	fresh := !r.known[tok]
+	if fresh {
+		r.known[tok] = true
+		r.tokens = append(r.tokens, tok)
+	}
+	r.mu.Unlock()
+	if fresh && r.tell != nil {
+		r.tell(tok)
+	}
+}
+
+// check redacts everything a check says: its message, violations and evidence.
+func (r *redactor) check(c *batchcert.Check) {
+	c.Message = r.redact(c.Message)
+	for i := range c.Violations {
+		c.Violations[i].Message = r.redact(c.Violations[i].Message)
+	}
+	for i, e := range c.Evidence {
+		c.Evidence[i] = batchcert.Evidence{Request: r.redact(e.Request), Response: r.redact(e.Response), Curl: r.redact(e.Curl)}
+	}
 }
 
 const redacted = "***"
@@ -271,6 +404,11 @@ func (r *redactor) redact(s string) string {
 			s = strings.ReplaceAll(s, sec, redacted)
 		}
 	}
+	r.mu.Lock()
+	for _, tok := range r.tokens {
+		s = strings.ReplaceAll(s, tok, redacted)
+	}
+	r.mu.Unlock()
 	for _, p := range credentialPatterns {
 		s = p.re.ReplaceAllString(s, p.repl)
 	}
@@ -287,6 +425,14 @@ func clip(b []byte) string {
 	return string(b)
 }
 
+// maxHeaderValue caps one header value in evidence; maxHeaderLines caps the header lines.
+const (
+	maxHeaderValue = 256
+	maxHeaderLines = 40
+)
+
+// headerText renders headers for evidence, clipped as bodies are: each value to
+// maxHeaderValue bytes, the block to maxHeaderLines lines.
 func headerText(h http.Header) string {
 	keys := make([]string, 0, len(h))
 	for k := range h {
@@ -294,12 +440,42 @@ func headerText(h http.Header) string {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
+	lines, total := 0, headerFields(h)
 	for _, k := range keys {
 		for _, v := range h[k] {
-			fmt.Fprintf(&b, "%s: %s\n", k, v)
+			if lines == maxHeaderLines {
+				fmt.Fprintf(&b, "[... %d more header lines]\n", total-lines)
+				return b.String()
+			}
+			lines++
+			fmt.Fprintf(&b, "%s: %s\n", clipText(k), clipText(v))
 		}
 	}
 	return b.String()
+}
+
+func clipText(s string) string {
+	if len(s) > maxHeaderValue {
+		return s[:maxHeaderValue] + fmt.Sprintf("[... %d more bytes]", len(s)-maxHeaderValue)
+	}
+	return s
+}
+
+// clipHeader keeps an answer's headers as evidence shows them, so an oversized header block
+// is not held in memory.
+func clipHeader(h http.Header) http.Header {
+	out := http.Header{}
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			if n == maxHeaderLines {
+				return out
+			}
+			n++
+			out[clipText(k)] = append(out[clipText(k)], clipText(v))
+		}
+	}
+	return out
 }
 
 // evidence renders an exchange as redacted request and response text and a curl command.
