@@ -28,9 +28,11 @@ type Results struct {
 	Checks         []Check  `json:"checks"`
 	Coverage       Coverage `json:"coverage"`
 	// Readings are the profile's readings of the docs' contradictions (AMB.*).
-	Readings []Reading    `json:"readings,omitempty"`
-	Load     *LoadResults `json:"load,omitempty"`
-	SelfTest *SelfTest    `json:"selftest,omitempty"`
+	Readings []Reading `json:"readings,omitempty"`
+	// Selection is the -run filter the run was given, and what it selected; nil runs all.
+	Selection *Selection   `json:"selection,omitempty"`
+	Load      *LoadResults `json:"load,omitempty"`
+	SelfTest  *SelfTest    `json:"selftest,omitempty"`
 }
 
 // Harness identifies the batchcert build and the contract it checked against.

@@ -102,6 +102,8 @@ type appAuth struct {
 	secret  string
 	access  string
 	refresh string
+	// ttl is the expiresIn (seconds) the last login or refresh answered, 0 when unknown.
+	ttl int
 }
 
 // HTTPClient returns a client configured for the target's TLS settings (CA bundle, client
@@ -303,8 +305,52 @@ func (c *client) forget() {
 }
 
 type tokenBody struct {
-	AccessToken  string `json:"accessToken"`
-	RefreshToken string `json:"refreshToken"`
+	AccessToken  string          `json:"accessToken"`
+	RefreshToken string          `json:"refreshToken"`
+	ExpiresIn    json.RawMessage `json:"expiresIn"`
+}
+
+// expiresIn reads a token answer's expiresIn as whole seconds (0 when it is not a number).
+func (tb tokenBody) expiresIn() int {
+	var n json.Number
+	if json.Unmarshal(tb.ExpiresIn, &n) != nil {
+		var s string
+		if json.Unmarshal(tb.ExpiresIn, &s) != nil {
+			return 0
+		}
+		n = json.Number(s)
+	}
+	v, err := n.Int64()
+	if err != nil || v < 0 || v > 1<<31 {
+		return 0
+	}
+	return int(v)
+}
+
+// fresh logs the app in anew and returns its new access token: the client keeps it, so the
+// other scenarios use the same token and no login of theirs supersedes it.
+func (c *client) fresh(ctx context.Context, alias string) (string, error) {
+	a, ok := c.apps[alias]
+	if !ok {
+		return "", fmt.Errorf("no application %q in the target profile", alias)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := c.loginLocked(ctx, a); err != nil {
+		return "", err
+	}
+	return a.access, nil
+}
+
+// tokenTTL is the expiresIn of the app's current token, in seconds (0 when unknown).
+func (c *client) tokenTTL(alias string) int {
+	a, ok := c.apps[alias]
+	if !ok {
+		return 0
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ttl
 }
 
 func (c *client) loginLocked(ctx context.Context, a *appAuth) error {
@@ -337,7 +383,7 @@ func (c *client) tokenCall(ctx context.Context, a *appAuth, path string, h http.
 	if err := json.Unmarshal(ex.RespBody, &tb); err != nil || tb.AccessToken == "" {
 		return fmt.Errorf("authenticate %s: %s answered no accessToken", a.appID, path)
 	}
-	a.access, a.refresh = tb.AccessToken, tb.RefreshToken
+	a.access, a.refresh, a.ttl = tb.AccessToken, tb.RefreshToken, tb.expiresIn()
 	return nil
 }
 

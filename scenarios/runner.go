@@ -31,6 +31,8 @@ type scenarioRun struct {
 	// tasks maps a task id to what create was sent and the last query answer.
 	mu    sync.Mutex
 	tasks map[string]*taskTrace
+	// obs is the observation each query answer was judged in (coverage.go), under mu.
+	obs map[*Exchange]TaskObservation
 }
 
 type taskTrace struct {
@@ -63,6 +65,13 @@ func (s *Suite) newRun(sc *Scenario) *scenarioRun {
 		return a.secret, nil
 	}
 	r.funcs["token"] = func(alias string) (string, error) { return s.client.token(s.ctx, alias) }
+	r.funcs["freshToken"] = func(alias string) (string, error) { return s.client.fresh(s.ctx, alias) }
+	r.funcs["tokenTTL"] = func(alias string) (int, error) {
+		if ttl := s.client.tokenTTL(alias); ttl > 0 {
+			return ttl, nil
+		}
+		return 0, fmt.Errorf("the login of %q answered no usable expiresIn", alias)
+	}
 	r.funcs["refreshToken"] = func(alias string) (string, error) {
 		if _, err := s.client.token(s.ctx, alias); err != nil {
 			return "", err
@@ -373,27 +382,18 @@ func (r *scenarioRun) validate(ctx context.Context, ex *Exchange, sel bool) (str
 	}
 	switch op {
 	case "createBatchTask":
-		var created struct {
-			TaskID string `json:"taskID"`
-			TaskId string `json:"taskId"` //nolint:revive // the lenient reading (AMB.1)
+		id := r.s.contract.Field(ex.RespBody, "taskID")
+		if id == "" {
+			id = r.s.contract.Field(ex.RespBody, "taskId") // the lenient reading (AMB.1)
 		}
-		if json.Unmarshal(ex.RespBody, &created) == nil {
-			id := created.TaskID
-			if id == "" {
-				id = created.TaskId
-			}
-			if id != "" {
-				r.mu.Lock()
-				r.tasks[id] = &taskTrace{sent: ex.ReqBody}
-				r.mu.Unlock()
-			}
+		if id != "" {
+			r.mu.Lock()
+			r.tasks[id] = &taskTrace{sent: ex.ReqBody}
+			r.mu.Unlock()
 		}
 	case "queryBatchTask":
-		var got struct {
-			TaskID string `json:"taskId"`
-			Status string `json:"status"`
-		}
-		if json.Unmarshal(ex.RespBody, &got) != nil || got.TaskID == "" {
+		got := struct{ TaskID, Status string }{r.s.contract.Field(ex.RespBody, "taskId"), r.s.contract.Field(ex.RespBody, "status")}
+		if got.TaskID == "" {
 			break
 		}
 		r.s.budget.observe(got.TaskID, got.Status)
@@ -405,6 +405,7 @@ func (r *scenarioRun) validate(ctx context.Context, ex *Exchange, sel bool) (str
 		}
 		obs := TaskObservation{Raw: ex.RespBody, Prev: tr.prev, Sent: tr.sent, SelectTags: sel}
 		tr.prev = ex.RespBody
+		r.observe(ex, obs)
 		r.mu.Unlock()
 		vs = append(vs, r.s.contract.Task(obs)...)
 	}
@@ -415,12 +416,15 @@ func (r *scenarioRun) validate(ctx context.Context, ex *Exchange, sel bool) (str
 func (r *scenarioRun) validation(ctx context.Context, st Step, exs []*Exchange, sel bool, d time.Duration) {
 	var all batchcert.Violations
 	var failed *Exchange
-	reqs := map[string]bool{}
+	reqs, covers := map[string]bool{}, map[string]bool{}
 	hard := false
 	for _, ex := range exs {
 		op, vs := r.validate(ctx, ex, sel)
 		for _, id := range r.s.responseRequirements(op, ex) {
 			reqs[id] = true
+		}
+		for _, id := range r.judged(op, ex) {
+			covers[id] = true
 		}
 		if len(vs) > 0 {
 			all = append(all, vs...)
@@ -434,10 +438,11 @@ func (r *scenarioRun) validation(ctx context.Context, st Step, exs []*Exchange, 
 	}
 	for _, v := range all {
 		if v.Requirement != "" {
-			reqs[v.Requirement] = true
+			reqs[v.Requirement], covers[v.Requirement] = true, true
 		}
 	}
-	c := batchcert.Check{ID: r.id(st, "contract"), Requirements: sortedKeys(reqs), Outcome: batchcert.Pass, Duration: d}
+	c := batchcert.Check{ID: r.id(st, "contract"), Requirements: sortedKeys(reqs), Covers: sortedKeys(covers),
+		Outcome: batchcert.Pass, Duration: d}
 	switch {
 	case hard:
 		c.Outcome, c.Message = batchcert.Errored, all.Error()
@@ -452,6 +457,7 @@ func (r *scenarioRun) validation(ctx context.Context, st Step, exs []*Exchange, 
 	if len(c.Requirements) == 0 {
 		c.Requirements = []string{"RULE.error-body"}
 	}
+	r.exchangeReadings(&c, exs)
 	r.add(c)
 }
 
@@ -483,8 +489,9 @@ func (r *scenarioRun) expectations(st Step, ex *Exchange, sel bool) {
 	var doc any
 	docOK := ex.Err == nil && json.Unmarshal(r.view(ex), &doc) == nil
 	for i, e := range st.Expect {
-		c := batchcert.Check{ID: r.id(st, expectID(e, i)), Requirements: e.Requirements, Outcome: batchcert.Pass}
-		problems := r.judge(e, ex, doc, docOK, sel)
+		c := batchcert.Check{ID: r.id(st, expectID(e, i)), Requirements: e.Requirements, Covers: r.covers(e, ex), Outcome: batchcert.Pass}
+		problems, readings := r.judgeReadings(e, ex, doc, docOK, sel)
+		c.Readings = readings
 		if len(problems) > 0 {
 			c.Outcome = batchcert.Fail
 			c.Message = strings.Join(problems, "; ")
@@ -541,7 +548,7 @@ func (r *scenarioRun) judge(e Expect, ex *Exchange, doc any, docOK, sel bool) []
 	if isErr && tolerated(e, code) {
 		return p // a valid request the platform's kept state decided: nothing more to judge
 	}
-	if (len(e.Fields)+len(e.Absent)+len(e.Differs)+len(e.OneOf) > 0 || e.Equals != nil) && !docOK {
+	if (len(e.Fields)+len(e.Absent)+len(e.Differs)+len(e.OneOf)+len(e.Each) > 0 || e.Equals != nil) && !docOK {
 		return append(p, "body is not JSON")
 	}
 	for _, ptr := range sortedAnyKeys(e.Fields) {
@@ -577,6 +584,26 @@ func (r *scenarioRun) judge(e Expect, ex *Exchange, doc any, docOK, sel bool) []
 		}
 		if !found {
 			p = append(p, fmt.Sprintf("%s is %s, expected one of %s", ptr, short(got), short(alts)))
+		}
+	}
+	for _, ptr := range sortedAnyKeys(toAnyMap(e.Each)) {
+		list, ok := pointer(doc, ptr)
+		items, isList := list.([]any)
+		if !ok || !isList {
+			p = append(p, ptr+" is not a list")
+			continue
+		}
+		for i, item := range items {
+			for _, sub := range sortedAnyKeys(e.Each[ptr]) {
+				want, err := renderValue(e.Each[ptr][sub], r.vars, r.funcs)
+				if err != nil {
+					p = append(p, err.Error())
+					continue
+				}
+				if got, ok := pointer(item, sub); !ok || !sameJSON(got, want) {
+					p = append(p, fmt.Sprintf("%s/%d%s is %s, expected %s", ptr, i, sub, short(got), short(want)))
+				}
+			}
 		}
 	}
 	for _, ptr := range e.Absent {

@@ -107,11 +107,16 @@ type Expect struct {
 	// Tolerate lists error codes that also pass: the request was valid and the platform's
 	// state decided, e.g. a 1-character task name an earlier run used (105002).
 	Tolerate []string `yaml:"tolerate"`
+	// Each asserts, for the array at each pointer, that every element has the given values at
+	// the given sub-pointers (a filter's answer holds only what it asked for).
+	Each map[string]map[string]any `yaml:"each"`
 	// Differs asserts the value at a pointer differs from a (templated) value.
 	Differs map[string]string `yaml:"differs"`
 	// Equals asserts the body equals a variable's value (a whole answer captured with "").
 	Equals       *Equals  `yaml:"equals"`
 	Requirements []string `yaml:"requirements"`
+	// Readings are answers also allowed under a reading of the docs (readings.go).
+	Readings []Alternative `yaml:"readings"`
 }
 
 // Equals names the variable a body must equal, member for member.
@@ -123,6 +128,8 @@ type Equals struct {
 type Condition struct {
 	Status int            `yaml:"status"`
 	Fields map[string]any `yaml:"fields"`
+	// OneOf holds when the value at each pointer is one of the listed values.
+	OneOf map[string][]any `yaml:"oneOf"`
 }
 
 // Poll repeats a request until a condition holds or the deadline passes.
@@ -190,6 +197,9 @@ func (s *Scenario) check() error {
 			return fmt.Errorf("step %q: duplicate step name", st.Name)
 		}
 		seen[st.Name] = true
+		if err := checkAlternatives(st); err != nil {
+			return err
+		}
 		if p := st.Poll; p != nil {
 			for _, d := range []string{p.Interval, p.Deadline} {
 				if d == "" {

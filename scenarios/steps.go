@@ -101,7 +101,7 @@ func (r *scenarioRun) holds(c Condition, ex *Exchange) bool {
 	if c.Status != 0 && ex.Status != c.Status {
 		return false
 	}
-	if len(c.Fields) == 0 {
+	if len(c.Fields) == 0 && len(c.OneOf) == 0 {
 		return true
 	}
 	var doc any
@@ -115,6 +115,20 @@ func (r *scenarioRun) holds(c Condition, ex *Exchange) bool {
 		}
 		got, ok := pointer(doc, ptr)
 		if !ok || !sameJSON(got, w) {
+			return false
+		}
+	}
+	for ptr, alts := range c.OneOf {
+		got, ok := pointer(doc, ptr)
+		if !ok {
+			return false
+		}
+		found := false
+		for _, want := range alts {
+			w, err := renderValue(want, r.vars, r.funcs)
+			found = found || (err == nil && sameJSON(got, w))
+		}
+		if !found {
 			return false
 		}
 	}

@@ -230,6 +230,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		s.severity[r.ID] = r.Severity
 	}
 	s.baseVars = targetVars(t)
+	s.baseVars["run"] = s.runID
 	return s, nil
 }
 
@@ -282,9 +283,15 @@ func targetVars(t *Target) vars {
 		v[alias+"AppId"] = a.AppID
 	}
 	// The application bursts and races may use up: the profile's load app, else primary.
-	v["loadApp"], v["loadAppId"] = "primary", v["primaryAppId"]
+	v["loadApp"], v["loadAppId"], v["otherApp"] = "primary", v["primaryAppId"], "secondary"
 	if t.Apps.Load != nil {
-		v["loadApp"], v["loadAppId"] = "load", t.Apps.Load.AppID
+		v["loadApp"], v["loadAppId"], v["otherApp"] = "load", t.Apps.Load.AppID, "primary"
+	}
+	// An application no scenario logs in again (tokens waits on its token): secondary, else
+	// primary.
+	v["quietApp"], v["quietAppId"] = "primary", v["primaryAppId"]
+	if t.Apps.Secondary != nil {
+		v["quietApp"], v["quietAppId"] = "secondary", t.Apps.Secondary.AppID
 	}
 	return v
 }
@@ -309,6 +316,8 @@ func (s *Suite) missing(sc *Scenario) []string {
 		"noRightsApp": s.client.apps["norights"] != nil, "frozenApp": s.client.apps["frozen"] != nil,
 		"clock": s.control != nil, "control": s.control != nil, "time": s.control != nil || s.cfg.RealTime,
 		"throttle": t.Limits.Throttle.Limit > 0, "taskLimit": t.Limits.TaskLimit > 0,
+		// A burst and the calls after it must land in one throttle window.
+		"burstWindow": s.control != nil || s.realDuration(t.Limits.ThrottleWindow()) >= 5*time.Second,
 		"graphql": s.gql != nil,
 	}
 	var out []string

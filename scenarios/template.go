@@ -22,6 +22,7 @@ var baseFuncs = template.FuncMap{
 		return strings.Repeat(s, n)
 	},
 	"add": func(a, b int) int { return a + b },
+	"atoi": func(s string) (int, error) { return strconv.Atoi(strings.TrimSpace(s)) },
 	"sub": func(a, b int) int { return a - b },
 	// pad cuts or pads s with 'x' to exactly n characters (unique names of a given length).
 	"pad": func(s string, n int) string {
