@@ -62,6 +62,12 @@ type Check struct {
 	Duration     time.Duration `json:"durationNs"`
 	Violations   []Violation   `json:"violations,omitempty"`
 	Evidence     []Evidence    `json:"evidence,omitempty"`
+	// Covers are the requirements the check's assertion judged in a situation that could have
+	// broken them: an invariant over a task's life on a second read, final-state on a finished
+	// task, an error row on an answer that carried its status and code. Coverage counts only
+	// these. null means the check does not say (a probe, an older results file): a check that
+	// judged the platform then covers its Requirements. [] means it covered none.
+	Covers []string `json:"covers"`
 }
 
 // Evidence is one exchange that shows a failure, with secrets redacted.
