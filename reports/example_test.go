@@ -26,12 +26,13 @@ func ExampleRender() {
 		panic(err)
 	}
 	// Output:
-	// ## ✅ batchcert: CONFORMANT
+	// # ✅ batchcert: CONFORMANT
 	//
-	// Target **reference** (`http://127.0.0.1:8080`, rest, reference platform) · profile `doc-strict` · `batchcert v0.3.0` · spec `9f2c4e1a7b3d…` · 2s
+	// Target **reference** (`http://127.0.0.1:8080`, rest, reference platform) ·
+	// profile `doc-strict` · `batchcert v0.3.0` · spec `9f2c4e1a7b3d…` · 2s
 	//
 	// | Outcome | Checks |
-	// |---|---:|
+	// | --- | ---: |
 	// | PASS | 1 |
 	// | FAIL (MUST) | 0 |
 	// | FAIL (SHOULD) | 0 |
@@ -40,7 +41,7 @@ func ExampleRender() {
 	// | ERROR | 0 |
 	// | **Total** | **1** |
 	//
-	// ### Coverage
+	// ## Coverage
 	//
 	// - Error-code contexts: 0/0 exercised (0%), 0 passed
 	// - Requirements: 1/1 covered (100%)

@@ -89,6 +89,8 @@ func sampleResults() *batchcert.Results {
 			},
 			Requirements: batchcert.RequirementCoverage{Total: 15, Covered: 12, Missing: []string{"FLD.create.tags.tagName", "RULE.cross-app", "INV.final-state"}},
 		},
+		Selection: &batchcert.Selection{Run: "query-progress,req:RULE.tasklimit,code:105001",
+			Scenarios: []string{"query-progress", "tasklimit"}, Of: 31},
 		Readings: []batchcert.Reading{
 			{ID: "AMB.2", Option: "timeoutUnit", Value: "either", Default: "minutes", Summary: "query echoes timeout in minutes or seconds"},
 			{ID: "AMB.3", Option: "rateScale", Value: "permille", Default: "permille", Summary: "progress and successRate are permillages 0..1000"},

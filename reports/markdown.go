@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -22,34 +23,45 @@ var verdictIcon = map[string]string{
 	"ERROR":         "💥",
 }
 
+// MarkdownWidth is the line length the summary wraps its prose at: markdownlint's default
+// (MD013), so the summary is clean under markdownlint's defaults.
+const MarkdownWidth = 80
+
 // WriteMarkdown writes a short summary of r, fit for a pull-request comment or
 // $GITHUB_STEP_SUMMARY: the verdict, a counts table, the failures (capped), coverage and the
-// load headline figures.
+// load headline figures. It is clean under markdownlint's default rules (checked in CI): one
+// h1, tables with spaced pipes, prose wrapped at MarkdownWidth.
 func WriteMarkdown(w io.Writer, r *batchcert.Results) error {
+	var buf bytes.Buffer
+	md(&buf, r)
 	bw := bufio.NewWriter(w)
-	md(bw, r)
+	wrapMarkdown(bw, buf.String(), MarkdownWidth)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write markdown: %w", err)
 	}
 	return nil
 }
 
-func md(w *bufio.Writer, r *batchcert.Results) {
+func md(w *bytes.Buffer, r *batchcert.Results) {
 	v := verdictOf(r)
 	icon := verdictIcon[v]
 	if icon == "" {
 		icon = "❔"
 	}
-	fmt.Fprintf(w, "## %s batchcert: %s\n\n", icon, mdText(v))
+	fmt.Fprintf(w, "# %s batchcert: %s\n\n", icon, mdText(v))
 	if r.Incomplete {
 		w.WriteString("> **INCOMPLETE:** the run was interrupted before it finished; the counts below cover only what ran.\n\n")
 	}
 	fmt.Fprintf(w, "Target **%s** (`%s`, %s%s) · profile `%s` · `batchcert %s` · spec `%s` · %s\n\n",
 		mdText(r.Target.Name), mdCode(r.Target.URL), mdText(r.Target.Transport), refNote(r.Target),
 		mdCode(r.Profile), mdCode(r.Harness.Version), mdCode(short(r.Harness.SpecHash, 13)), fmtDur(r.End.Sub(r.Start)))
+	if r.Selection != nil && r.Selection.Run != "" {
+		fmt.Fprintf(w, "Selection `-run %s`: %d of %d scenarios.\n\n", mdCode(r.Selection.Run),
+			len(r.Selection.Scenarios), r.Selection.Of)
+	}
 
 	c := Count(r.Checks)
-	w.WriteString("| Outcome | Checks |\n|---|---:|\n")
+	w.WriteString("| Outcome | Checks |\n| --- | ---: |\n")
 	fmt.Fprintf(w, "| PASS | %d |\n| FAIL (MUST) | %d |\n| FAIL (SHOULD) | %d |\n| KNOWN-FAIL | %d |\n| SKIP | %d |\n| ERROR | %d |\n| **Total** | **%d** |\n\n",
 		c.Pass, c.MustFail, c.ShouldFail, c.KnownFail, c.Skip, c.Errored, c.Total)
 
@@ -60,7 +72,7 @@ func md(w *bufio.Writer, r *batchcert.Results) {
 		}
 	}
 	if len(bad) > 0 {
-		fmt.Fprintf(w, "### Failures (%d)\n\n", len(bad))
+		fmt.Fprintf(w, "## Failures (%d)\n\n", len(bad))
 		for i, ch := range bad {
 			if i == MaxMarkdownFailures {
 				fmt.Fprintf(w, "- … and %d more: see report.html\n", len(bad)-i)
@@ -78,7 +90,7 @@ func md(w *bufio.Writer, r *batchcert.Results) {
 
 	cov := r.Coverage
 	ex, ok := codeStats(cov.ErrorCodes)
-	w.WriteString("### Coverage\n\n")
+	w.WriteString("## Coverage\n\n")
 	fmt.Fprintf(w, "- Error-code contexts: %d/%d exercised (%d%%), %d passed\n", ex, len(cov.ErrorCodes), percent(ex, len(cov.ErrorCodes)), ok)
 	fmt.Fprintf(w, "- Requirements: %d/%d covered (%d%%)", cov.Requirements.Covered, cov.Requirements.Total,
 		percent(cov.Requirements.Covered, cov.Requirements.Total))
@@ -99,7 +111,7 @@ func md(w *bufio.Writer, r *batchcert.Results) {
 	w.WriteString("\n\n")
 
 	if l := r.Load; l != nil && (l.Throttle != nil || l.TaskLimit != nil || l.Capacity != nil) {
-		w.WriteString("### Load\n\n")
+		w.WriteString("## Load\n\n")
 		if t := l.Throttle; t != nil {
 			fmt.Fprintf(w, "- Throttle: declared %d per %s, measured %d per %s (%s window, %d concurrent)\n",
 				t.DeclaredLimit, fmtDur(t.DeclaredWindow), t.MeasuredLimit, fmtDur(t.MeasuredWindow), mdText(t.WindowType), t.MeasuredConcurrent)
@@ -121,7 +133,7 @@ func md(w *bufio.Writer, r *batchcert.Results) {
 				killed++
 			}
 		}
-		fmt.Fprintf(w, "### Self-test\n\n- Faults killed: %d/%d; clean reference conformant: %v\n\n", killed, len(s.Faults), s.CleanConformant)
+		fmt.Fprintf(w, "## Self-test\n\n- Faults killed: %d/%d; clean reference conformant: %v\n\n", killed, len(s.Faults), s.CleanConformant)
 	}
 }
 
@@ -160,4 +172,85 @@ func mdText(s string) string { return mdReplacer.Replace(s) }
 // backtick, so backticks become a look-alike; a pipe would end a table cell.
 func mdCode(s string) string {
 	return strings.NewReplacer("`", "ʼ", "\n", " ", "\r", " ", "|", "¦").Replace(s)
+}
+
+// wrapMarkdown writes doc with every paragraph, list item and block quote line longer than width
+// wrapped at spaces (MD013). Headings and table rows stay whole. A line is never broken inside a
+// code span, nor before a word that would start a new block (a list marker, a quote, a heading),
+// so wrapping never changes what the Markdown means. The document ends with one newline.
+func wrapMarkdown(w *bufio.Writer, doc string, width int) {
+	doc = strings.TrimRight(doc, "\n") + "\n"
+	for _, line := range strings.SplitAfter(doc, "\n") {
+		if line == "" {
+			continue
+		}
+		text := strings.TrimSuffix(line, "\n")
+		first, cont := "", ""
+		switch {
+		case len([]rune(text)) <= width, strings.HasPrefix(text, "#"), strings.HasPrefix(text, "|"):
+			w.WriteString(line)
+			continue
+		case strings.HasPrefix(text, "- "):
+			first, cont, text = "- ", "  ", text[2:]
+		case strings.HasPrefix(text, "> "):
+			first, cont, text = "> ", "> ", text[2:]
+		}
+		wrapLine(w, first, cont, text, width)
+	}
+}
+
+// wrapLine writes one logical line as lines of at most width runes where it can: greedy, but a
+// break goes before the last word that may start a line (not in a code span, not a block marker).
+func wrapLine(w *bufio.Writer, first, cont, text string, width int) {
+	words := strings.Split(text, " ")
+	breakable := make([]bool, len(words)) // a line may start at words[i]
+	inCode := false
+	for i, word := range words {
+		breakable[i] = i > 0 && !inCode && !startsBlock(word)
+		if strings.Count(unescaped(word), "`")%2 == 1 {
+			inCode = !inCode
+		}
+	}
+	prefix, start, n := first, 0, len([]rune(first))
+	for i := 0; i < len(words); i++ {
+		wn := len([]rune(words[i]))
+		if i > start && n+1+wn > width {
+			k := i
+			for k > start && !breakable[k] {
+				k--
+			}
+			if k > start {
+				w.WriteString(prefix + strings.Join(words[start:k], " ") + "\n")
+				prefix, start = cont, k
+				n = len([]rune(cont)) + len([]rune(strings.Join(words[k:i], " ")))
+			}
+		}
+		if i > start {
+			n++
+		}
+		n += wn
+	}
+	w.WriteString(prefix + strings.Join(words[start:], " ") + "\n")
+}
+
+// unescaped drops backslash-escaped characters, so an escaped backtick opens no code span.
+func unescaped(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			i++
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// startsBlock says whether a line starting with word would open a block construct.
+func startsBlock(word string) bool {
+	if word == "" || strings.ContainsAny(word[:1], "-+*>#=|") {
+		return true
+	}
+	digits := strings.TrimLeft(word, "0123456789")
+	return len(digits) < len(word) && (strings.HasPrefix(digits, ".") || strings.HasPrefix(digits, ")"))
 }

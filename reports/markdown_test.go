@@ -22,12 +22,13 @@ func TestMarkdownContent(t *testing.T) {
 	t.Parallel()
 	out := renderString(t, FormatMarkdown, sampleResults())
 	cases := []struct{ want, reason string }{
-		{"## ❌ batchcert: NONCONFORMANT\n", "the verdict is the first line"},
+		{"# ❌ batchcert: NONCONFORMANT\n", "the verdict is the first line, an h1 (MD041)"},
+		{"`-run query-progress,req:RULE.tasklimit,code:105001`: 2 of 31\nscenarios.", "the -run filter is recorded"},
 		{"| PASS | 3 |", "counts table"},
 		{"| FAIL (MUST) | 2 |", "MUST failures counted apart from SHOULD"},
 		{"| **Total** | **9** |", "total"},
-		{"### Failures (4)", "FAIL and ERROR listed; KNOWN-FAIL is not a failure"},
-		{"`INV.progress` `RSP.query.progress`", "failures name their requirement ids"},
+		{"## Failures (4)", "FAIL and ERROR listed; KNOWN-FAIL is not a failure"},
+		{"`INV.progress`\n  `RSP.query.progress`", "failures name their requirement ids, wrapped at 80 columns"},
 		{"&lt;b&gt;permille&lt;/b&gt;", "raw HTML in a message is escaped"},
 		{"Error-code contexts: 8/10 exercised (80%), 5 passed", "error-code coverage numbers"},
 		{"Requirements: 12/15 covered (80%); missing: `FLD.create.tags.tagName`", "requirement coverage numbers"},
