@@ -68,6 +68,8 @@ type Check struct {
 	// these. null means the check does not say (a probe, an older results file): a check that
 	// judged the platform then covers its Requirements. [] means it covered none.
 	Covers []string `json:"covers"`
+	// Readings are the ids of the readings of the docs (AMB.*) that decided this verdict.
+	Readings []string `json:"readings,omitempty"`
 }
 
 // Evidence is one exchange that shows a failure, with secrets redacted.

@@ -309,12 +309,12 @@ func (c *checker) echo() {
 	sort.Strings(names)
 	for _, k := range names {
 		if !reflect.DeepEqual(got[k], sentParam[k]) {
-			refusal := ""
-			if k == QueryParamFileIDMember && sentParam[k] == nil {
-				refusal = " (" + c.p.Refusal(ReadingQueryParam, QueryParamFileID) + ")"
-			}
-			c.add("INV.echo", "/param/"+k, "param.%s is %s, create sent %s%s", k, short(got[k]), short(sentParam[k]), refusal)
+			c.add("INV.echo", "/param/"+k, "param.%s is %s, create sent %s", k, short(got[k]), short(sentParam[k]))
 		}
+	}
+	if c.rawParamHas(QueryParamFileIDMember) && !c.p.Accepts(ReadingQueryParam, QueryParamFileID) {
+		c.add("INV.echo", "/param/"+QueryParamFileIDMember, "param.%s is present, create sent none (%s)",
+			QueryParamFileIDMember, c.p.Refusal(ReadingQueryParam, QueryParamFileID))
 	}
 	if c.o.SelectTags && c.hasTags && !sameTags(t.Tags, sent.Tags) {
 		c.add("INV.echo", "/tags", "tags are %s, create sent %s", short(t.Tags), short(sent.Tags))
@@ -401,4 +401,45 @@ func (c *checker) successRateRefusal() string {
 		}
 	}
 	return ""
+}
+
+// TaskReadings returns the readings a task's counters need beyond doc-strict, as [id, value]
+// pairs: progress or successRate in percent (AMB.3=percent), successRate over completeCnt
+// (AMB.5=complete). A task that needs none, or that no reading explains, gives none.
+func TaskReadings(t BatchTask) [][2]string {
+	var out [][2]string
+	if t.Progress != rate(t.CompleteCnt, t.TotalCnt, 1000) && t.Progress == rate(t.CompleteCnt, t.TotalCnt, 100) {
+		out = append(out, [2]string{ReadingRateScale, "percent"})
+	}
+	if t.SuccessRate == rate(t.SuccessCnt, t.TotalCnt, 1000) {
+		return out
+	}
+	for _, s := range []int{1000, 100} {
+		for den, value := range map[int]string{t.TotalCnt: "total", t.CompleteCnt: "complete"} {
+			if rate(t.SuccessCnt, den, s) != t.SuccessRate {
+				continue
+			}
+			if s == 100 && (len(out) == 0 || out[0][0] != ReadingRateScale) {
+				out = append(out, [2]string{ReadingRateScale, "percent"})
+			}
+			if value == "complete" && den != t.TotalCnt {
+				out = append(out, [2]string{ReadingSuccessRateDen, "complete"})
+			}
+			return out
+		}
+	}
+	return out
+}
+
+// rawParamHas reports whether the answer's param carries member key (members the Param type
+// does not know are visible only in Raw).
+func (c *checker) rawParamHas(key string) bool {
+	var m struct {
+		Param map[string]json.RawMessage `json:"param"`
+	}
+	if c.o.Raw == nil || json.Unmarshal(c.o.Raw, &m) != nil {
+		return false
+	}
+	_, ok := m.Param[key]
+	return ok
 }

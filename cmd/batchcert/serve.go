@@ -30,7 +30,27 @@ func referenceFlags(fs *flag.FlagSet, c *refplatform.Config) (faults *stringList
 	fs.IntVar(&c.TaskLimit, "task-limit", c.TaskLimit, "unfinished tasks per app")
 	faults = &stringList{}
 	fs.Var(faults, "fault", "switch on a named fault of the reference (repeatable; batchcert serve -list-faults lists them)")
+	fs.Var(readingList{&c.Readings}, "reading", "serve another reading of the docs, `NAME=VALUE` (repeatable; batchcert serve -list-readings lists them)")
 	return faults
+}
+
+// readingList is the repeatable -reading flag; a value the reference cannot serve is a usage
+// error naming the known ones.
+type readingList struct{ to *[]string }
+
+func (l readingList) String() string {
+	if l.to == nil {
+		return ""
+	}
+	return strings.Join(*l.to, ",")
+}
+
+func (l readingList) Set(v string) error {
+	if _, _, err := refplatform.ParseReading(v); err != nil {
+		return err
+	}
+	*l.to = append(*l.to, v)
+	return nil
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -39,11 +59,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs := newFlagSet("serve", "serve [flags]", stdout)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "platform listen address")
 	fs.StringVar(&c.ControlAddr, "control-addr", c.ControlAddr, "control API listen address (\"\" disables it)")
-	fs.StringVar(&c.TLSDir, "tls", "", "serve HTTPS with a self-signed certificate written to `dir`")
+	fs.StringVar(&c.TLSDir, "tls", "", "serve HTTPS with the self-signed certificate in `dir` (made there on the first start, reused after)")
+	profileOut := fs.String("profile-out", "", "write the target profile of the platform served to `file` (secrets as ${VAR} references; control only when the control API is on)")
 	fs.StringVar(&c.ClientCA, "client-ca", "", "PEM `file` of CAs for client certificates (two-way TLS; needs -tls)")
 	fs.BoolVar(&c.RequireCert, "require-client-cert", false, "reject clients without a certificate (with -client-ca)")
 	fs.BoolVar(&c.CallbackAnyHost, "callback-any-host", false, "let task callbacks go to hosts off this machine (default: loopback only)")
 	listFaults := fs.Bool("list-faults", false, "list the named faults and exit")
+	listReadings := fs.Bool("list-readings", false, "list the readings -reading can serve and exit")
 	faults := referenceFlags(fs, &c)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -51,6 +73,12 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if *listFaults {
 		for _, f := range refplatform.Faults() {
 			fmt.Fprintf(stdout, "%-32s %s\n", f.Name, f.Description)
+		}
+		return nil
+	}
+	if *listReadings {
+		for _, m := range refplatform.ReadingModes() {
+			fmt.Fprintf(stdout, "%-32s %s\n", m.ID+"="+m.Value, m.Description)
 		}
 		return nil
 	}
@@ -63,6 +91,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: err}
 	}
 	fmt.Fprintf(stdout, "reference platform: %s\n", srv.URL())
+	if *profileOut != "" {
+		p := servedProfile{world: world, cfg: c, url: srv.URL(), control: srv.ControlURL(), caFile: srv.CertFile()}
+		if err := p.write(*profileOut); err != nil {
+			_ = srv.Close()
+			return &batchcert.ExitError{Code: batchcert.ExitUsage, Err: err}
+		}
+		fmt.Fprintf(stdout, "target profile:     %s\n", *profileOut)
+	}
 	if u := srv.ControlURL(); u != "" {
 		fmt.Fprintf(stdout, "control API:        %s\n", u)
 	}
@@ -76,6 +112,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fmt.Fprintf(stdout, "apps:               %s (secrets in the world file)\n", strings.Join(ids, ", "))
 	if len(c.Faults) > 0 {
 		fmt.Fprintf(stdout, "faults:             %s\n", strings.Join(c.Faults, ", "))
+	}
+	if len(c.Readings) > 0 {
+		fmt.Fprintf(stdout, "readings:           %s\n", strings.Join(c.Readings, ", "))
 	}
 	fmt.Fprintln(stdout, "Ctrl-C stops it.")
 	<-ctx.Done()

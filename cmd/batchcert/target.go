@@ -49,6 +49,9 @@ func (tf *targetFlags) open(stderr io.Writer) (*session, error) {
 		if len(*tf.faults) > 0 {
 			return nil, batchcert.Usagef("-fault applies to the embedded reference platform, not to -target %s", tf.file)
 		}
+		if len(tf.ref.Readings) > 0 {
+			return nil, batchcert.Usagef("-reading applies to the embedded reference platform, not to -target %s", tf.file)
+		}
 		t, err := scenarios.LoadTarget(tf.file)
 		if err != nil {
 			return nil, batchcert.Usagef("%w", err)
@@ -68,6 +71,9 @@ func (tf *targetFlags) open(stderr io.Writer) (*session, error) {
 	t.Control = &scenarios.Control{URL: srv.ControlURL()}
 	if len(tf.ref.Faults) > 0 {
 		t.Name = "reference (faults: " + strings.Join(tf.ref.Faults, ", ") + ")"
+	}
+	if len(tf.ref.Readings) > 0 {
+		t.Name += " (readings: " + strings.Join(tf.ref.Readings, ", ") + ")"
 	}
 	fmt.Fprintf(stderr, "reference platform at %s\n", srv.URL())
 	return &session{target: t, secrets: worldSecrets(t, world), ref: srv}, nil
