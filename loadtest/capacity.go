@@ -262,16 +262,24 @@ func newStepStats(rate float64) *stepStats {
 
 func (s *stepStats) add(r *vegeta.Result, intended time.Time) {
 	s.metrics.Add(r)
-	lat := r.End().Sub(intended)
-	if lat < r.Latency {
-		lat = r.Latency
-	}
-	_ = s.hist.RecordValue(min(max(int64(lat/time.Microsecond), 1), histMax))
-	// A 2xx carrying an error_code is an error too: the platform answers some refusals
-	// (105001, the task limit) with 200.
-	if r.Error != "" || r.Code < 200 || r.Code >= 300 || bytes.Contains(r.Body, errorCodeKey) {
+	_ = s.hist.RecordValue(latencyMicros(r, intended))
+	if failedResult(r) {
 		s.errors++
 	}
+}
+
+// latencyMicros is what the histograms record of a result: its latency from the intended send
+// time (never less than vegeta's own), in microseconds, within the histograms' range.
+func latencyMicros(r *vegeta.Result, intended time.Time) int64 {
+	lat := max(r.End().Sub(intended), r.Latency)
+	return min(max(int64(lat/time.Microsecond), 1), histMax)
+}
+
+// failedResult says whether a load result counts as an error. A 2xx carrying an error_code is
+// an error too: the platform answers some refusals (105001, the task limit) with 200.
+func failedResult(r *vegeta.Result) bool {
+	return r.Error != "" || r.Code < 200 || r.Code >= 300 || bytes.Contains(r.Body, errorCodeKey) ||
+		len(r.Body) > maxBody // a body over the cap is no admitted call
 }
 
 func (s *stepStats) step(cfg CapacityConfig) batchcert.CapacityStep {
@@ -281,12 +289,23 @@ func (s *stepStats) step(cfg CapacityConfig) batchcert.CapacityStep {
 	if n == 0 {
 		return st
 	}
-	q := func(p float64) time.Duration { return time.Duration(s.hist.ValueAtQuantile(p)) * time.Microsecond }
 	st.ErrorRate = float64(s.errors) / float64(n)
-	st.P50, st.P90, st.P99, st.Max = q(50), q(90), q(99), time.Duration(s.hist.Max())*time.Microsecond
-	st.OK = st.P99 <= cfg.SLOp99 && st.ErrorRate <= cfg.MaxErrorRate &&
-		st.Achieved >= MinAchievedRatio*s.rate && s.nViolation == 0
+	latencies(&st, s.hist)
+	st.OK = sustained(st, cfg, s.nViolation)
 	return st
+}
+
+// latencies sets a step's percentiles from its histogram of microseconds.
+func latencies(st *batchcert.CapacityStep, h *hdrhistogram.Histogram) {
+	q := func(p float64) time.Duration { return time.Duration(h.ValueAtQuantile(p)) * time.Microsecond }
+	st.P50, st.P90, st.P99, st.Max = q(50), q(90), q(99), time.Duration(h.Max())*time.Microsecond
+}
+
+// sustained is the rule that decides whether a capacity step was sustained, for one process
+// and for the merge of a distributed run's shards alike.
+func sustained(st batchcert.CapacityStep, cfg CapacityConfig, violations int) bool {
+	return st.Requests > 0 && st.P99 <= cfg.SLOp99 && st.ErrorRate <= cfg.MaxErrorRate &&
+		st.Achieved >= MinAchievedRatio*st.Rate && violations == 0
 }
 
 // SearchCapacity runs the steps of cfg.Rates in order, open-model (vegeta paces the requests
@@ -355,7 +374,7 @@ func runStep(ctx context.Context, t Target, cfg CapacityConfig, tr vegeta.Target
 		inFlight = InFlightBound(rate, cfg.SLOp99, cfg.Workers)
 	}
 	opts := []func(*vegeta.Attacker){vegeta.Timeout(cfg.Timeout), vegeta.Workers(min(cfg.Workers, inFlight)),
-		vegeta.MaxWorkers(inFlight), vegeta.KeepAlive(true),
+		vegeta.MaxWorkers(inFlight), vegeta.KeepAlive(true), vegeta.MaxBody(maxBody + 1),
 		vegeta.Connections(int(inFlight)), vegeta.MaxConnections(int(inFlight))}
 	if c := loadClient(t.Client, cfg.Timeout, int(inFlight)); c != nil {
 		opts = append(opts, vegeta.Client(c)) // after Connections: they set vegeta's own client
@@ -370,7 +389,10 @@ func runStep(ctx context.Context, t Target, cfg CapacityConfig, tr vegeta.Target
 	var encErr error
 	lastPrint := time.Now()
 	for r := range atk.Attack(tr, pacer, cfg.StepDuration, name) {
-		intended := pacer.intended(r.Seq)
+		// Wall-clock readings only, as the results file records them: a re-read of the file
+		// (batchcert merge) then measures exactly the latencies measured here.
+		intended := pacer.intended(r.Seq).Round(0)
+		r.Timestamp = r.Timestamp.Round(0)
 		st.add(r, intended)
 		if cfg.Validate != nil && r.Seq%uint64(cfg.ValidateEvery) == 0 && r.Error == "" {
 			if vs := cfg.Validate(int(r.Code), r.Body); len(vs) > 0 {
