@@ -158,6 +158,24 @@ type CapacityResult struct {
 	MaxErrorRate float64        `json:"maxErrorRate"`
 	Sustained    float64        `json:"sustainedRate"`
 	Steps        []CapacityStep `json:"steps"`
+	// Shards are the shards of a distributed search (batchcert merge); none for one process.
+	Shards []CapacityShard `json:"shards,omitempty"`
+	// ClockSpread is the largest difference between two shards' clock offsets.
+	ClockSpread time.Duration `json:"clockSpreadNs,omitempty"`
+}
+
+// CapacityShard is one shard of a distributed capacity search, as the merge found it.
+type CapacityShard struct {
+	Index    int      `json:"index"`
+	Status   string   `json:"status"` // ok, failed, running (it died), missing
+	Error    string   `json:"error,omitempty"`
+	Apps     []string `json:"apps,omitempty"`
+	Requests int      `json:"requests"`
+	// ClockOffset is the target's clock minus the shard's, bounded from the target's Date
+	// headers to ± ClockUncertainty; ClockMeasured is false when no answer carried one.
+	ClockMeasured    bool          `json:"clockMeasured"`
+	ClockOffset      time.Duration `json:"clockOffsetNs"`
+	ClockUncertainty time.Duration `json:"clockUncertaintyNs"`
 }
 
 // CapacityStep is one rate step of a capacity search.
