@@ -32,8 +32,12 @@ const (
 const DefaultHTTPTimeout = 10 * time.Second
 
 // maxBody caps how much of a response body a probe reads: outside input is never trusted to
-// be small.
+// be small. A longer body is an error (ErrBodyTooLarge), never a truncated answer.
 const maxBody = 1 << 20
+
+// ErrBodyTooLarge is returned for an answer whose body exceeds maxBody: such an answer is
+// not an admitted call, whatever its status.
+var ErrBodyTooLarge = errors.New("response body exceeds 1 MiB")
 
 // App is one application's credentials. The secret never appears in output.
 type App struct {
@@ -51,6 +55,9 @@ type Target struct {
 	Apps map[string]App
 	// Control is the reference platform's control URL, or "" for a real platform.
 	Control string
+	// OnToken, when set, is told every access token a login issues, so that the caller can
+	// keep it out of every output.
+	OnToken func(token string)
 }
 
 // Response is one answer of the platform, with its error code parsed when it has one.
@@ -126,6 +133,9 @@ func (s *Session) Token(ctx context.Context, alias string) (string, error) {
 	if resp.Status != http.StatusOK || json.Unmarshal(resp.Body, &body) != nil || body.AccessToken == "" {
 		return "", fmt.Errorf("login %s: status %d, code %q: no accessToken", app.AppID, resp.Status, resp.Code)
 	}
+	if s.t.OnToken != nil {
+		s.t.OnToken(body.AccessToken)
+	}
 	s.mu.Lock()
 	s.tokens[alias] = body.AccessToken
 	s.mu.Unlock()
@@ -184,9 +194,12 @@ func (s *Session) do(req *http.Request) (Response, error) {
 		return Response{}, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return Response{}, fmt.Errorf("%s %s: read body: %w", req.Method, req.URL.Path, err)
+	}
+	if len(body) > maxBody {
+		return Response{}, fmt.Errorf("%s %s: status %d: %w", req.Method, req.URL.Path, resp.StatusCode, ErrBodyTooLarge)
 	}
 	r := Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 	r.Code, r.Desc = ErrorCode(body)

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/batchcert/batchcert"
 )
@@ -63,4 +65,73 @@ func stopped(ctx context.Context) string {
 		return fmt.Sprintf("the run stopped early: %v", cause)
 	}
 	return ""
+}
+
+// Plan is what a run of the suite is expected to cost against a real target, so that the CLI
+// can print it and derive a deadline that fits it.
+type Plan struct {
+	Scenarios int
+	// Requests counts the requests the steps send (a poll counts once, a burst its count).
+	Requests int
+	// Waiting is the time polls may wait until their deadline, and waits take, in full.
+	Waiting time.Duration
+	// Expected is Waiting plus every request paced to the declared throttle.
+	Expected time.Duration
+}
+
+func (p Plan) String() string {
+	return fmt.Sprintf("%d scenarios, about %d requests, polls and waits up to %s: about %s against a real target",
+		p.Scenarios, p.Requests, p.Waiting, p.Expected.Round(time.Second))
+}
+
+// PlanRun computes cfg's plan: the scenarios cfg selects (the embedded suite and the generated
+// boundaries unless cfg.Scenarios is set), their requests, polls and waits.
+func PlanRun(cfg Config) (Plan, error) {
+	scs := cfg.Scenarios
+	if scs == nil {
+		var err error
+		if scs, err = SuiteScenarios(); err != nil {
+			return Plan{}, err
+		}
+		profile := cfg.Profile
+		if profile == "" && cfg.Target != nil {
+			profile = cfg.Target.Profile
+		}
+		c, err := NewContract(profile)
+		if err != nil {
+			return Plan{}, err
+		}
+		scs = append(scs, Boundaries(c.Requirements())...)
+	}
+	var p Plan
+	for _, sc := range scs {
+		if cfg.Run != nil && !cfg.Run.MatchString(sc.Name) {
+			continue
+		}
+		p.Scenarios++
+		for _, st := range sc.all() {
+			switch {
+			case st.Request != nil:
+				p.Requests++
+			case st.Poll != nil:
+				p.Requests++
+				d, _ := time.ParseDuration(st.Poll.Deadline)
+				p.Waiting += d
+			case st.Concurrent != nil:
+				p.Requests += st.Concurrent.Count
+			case st.Wait != nil:
+				if s, err := strconv.ParseFloat(fmt.Sprint(st.Wait.Seconds), 64); err == nil && s > 0 {
+					p.Waiting += time.Duration(s * float64(time.Second))
+				}
+			}
+		}
+	}
+	pace := 100 * time.Millisecond
+	if cfg.Target != nil {
+		if lim, w := cfg.Target.Limits.Throttle.Limit, cfg.Target.Limits.ThrottleWindow(); lim > 0 && w > 0 {
+			pace = max(pace, w/time.Duration(lim))
+		}
+	}
+	p.Expected = p.Waiting + time.Duration(p.Requests)*pace
+	return p, nil
 }

@@ -14,7 +14,14 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	sf := addSuiteFlags(fs)
 	withLoad := fs.Bool("load", true, "run the load probes after the suite: throttle, task-limit race, a short capacity step")
 	lf := addLoadFlags(fs)
+	df := addDeadlineFlag(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := validReference(tf.ref); err != nil {
+		return err
+	}
+	if err := validLoadFlags(fs, lf); err != nil {
 		return err
 	}
 	cfg, err := checkConfig("", sf)
@@ -26,17 +33,26 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		return err
 	}
 	defer sess.close()
-	res, err := check(ctx, sess, cfg, stderr)
+	// -deadline bounds the whole run; without it the check phase and each probe get their own.
+	runCtx, cancel := df.within(ctx, 0, "certify", stderr)
+	defer cancel()
+	checkCtx, cancelCheck := runCtx, context.CancelFunc(func() {})
+	if !df.set {
+		checkCtx, cancelCheck = df.within(runCtx, checkDeadline(sess, cfg, stderr), "check", stderr)
+	}
+	defer cancelCheck()
+	res, err := check(checkCtx, sess, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	res.Command = "certify"
+	lf.perProbeDeadline = !df.set
 	if *withLoad && !res.Incomplete {
-		if err := certifyLoad(ctx, tf, sess, lf, res, stderr); err != nil {
+		if err := certifyLoad(runCtx, tf, sess, lf, res, stderr); err != nil {
 			return err
 		}
 	}
-	return finish(res, sf.out, sess, stdout)
+	return finish(runCtx, res, sf.out, sess, stdout)
 }
 
 // certifyLoad runs the three probes and adds their measurements and checks to res. Against the
@@ -55,7 +71,9 @@ func certifyLoad(ctx context.Context, tf *targetFlags, sess *session, lf *loadFl
 		liftReferenceLimits(&capTF, lf)
 		capSess, err := capTF.open(stderr)
 		if err != nil {
-			return err
+			res.Checks = append(res.Checks, probeErrorCheck("capacity", err))
+			res.Apply(gateOf(res))
+			return nil
 		}
 		defer capSess.close()
 		lf.rates = "200"
@@ -70,19 +88,39 @@ func certifyLoad(ctx context.Context, tf *targetFlags, sess *session, lf *loadFl
 		}{"capacity", sess})
 	}
 	for _, p := range probes {
-		if ctx.Err() != nil {
-			break
+		if cause := batchcert.Cause(ctx); cause != nil {
+			c := batchcert.Check{ID: p.name + ".probe", Scenario: "load-" + p.name, Requirements: probeRequirements(p.name),
+				Severity: batchcert.Must}
+			batchcert.Interrupt(&c, cause)
+			res.Checks = append(res.Checks, c)
+			continue
 		}
 		fmt.Fprintf(stderr, "load probe: %s\n", p.name)
 		checks, err := runProbe(ctx, p.name, p.sess, lf, res.Load, stderr)
-		res.Checks = append(res.Checks, checks...)
-		if err := loadOutcome(ctx, res, err); err != nil {
+		if err := probeOutcome(ctx, res, p.name, checks, err, stderr); err != nil {
 			return err
-		}
-		if res.Incomplete {
-			break
 		}
 	}
 	res.Apply(gateOf(res))
 	return nil
+}
+
+// probeErrorCheck records a probe that could not be carried out: an ERROR check in the
+// probe's own section (scenario load-NAME), so the run is INCOMPLETE but keeps every result.
+// A probe cut off by the run's interruption is "not run (interrupted: cause)" instead.
+func probeErrorCheck(name string, err error) batchcert.Check {
+	c := batchcert.Check{ID: name + ".probe", Scenario: "load-" + name, Requirements: probeRequirements(name),
+		Severity: batchcert.Must, Outcome: batchcert.Errored, Message: "the " + name + " probe could not be carried out: " + err.Error()}
+	return c
+}
+
+// probeRequirements are the requirements a probe judges.
+func probeRequirements(name string) []string {
+	switch name {
+	case "throttle":
+		return []string{"RULE.throttle"}
+	case "tasklimit":
+		return []string{"RULE.tasklimit"}
+	}
+	return []string{"RSP.query.status"}
 }

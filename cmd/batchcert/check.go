@@ -24,7 +24,11 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	tf := addTargetFlags(fs, 1)
 	runRE := fs.String("run", "", "run only the scenarios whose name matches `regexp`")
 	sf := addSuiteFlags(fs)
+	df := addDeadlineFlag(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := validReference(tf.ref); err != nil {
 		return err
 	}
 	cfg, err := checkConfig(*runRE, sf)
@@ -36,15 +40,38 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer sess.close()
+	ctx, cancel := df.within(ctx, checkDeadline(sess, cfg, stderr), "check", stderr)
+	defer cancel()
 	res, err := check(ctx, sess, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	return finish(res, sf.out, sess, stdout)
+	return finish(ctx, res, sf.out, sess, stdout)
+}
+
+// checkDeadline is the default deadline of the check phase: defaultReferenceDeadline for the
+// embedded reference, the printed plan plus deadlineMargin for a real target.
+func checkDeadline(sess *session, cfg scenarios.Config, stderr io.Writer) time.Duration {
+	if sess.ref != nil {
+		return defaultReferenceDeadline
+	}
+	cfg.Target = sess.target
+	p, err := scenarios.PlanRun(cfg)
+	if err != nil {
+		return 0 // the run itself reports the error
+	}
+	fmt.Fprintf(stderr, "check plan: %s\n", p)
+	return p.Expected + deadlineMargin
 }
 
 // suiteFlags are the flags of every command that runs the suite and writes reports.
-type suiteFlags struct{ profile, transport, out, gate, exceptions string }
+type suiteFlags struct {
+	profile, transport, out, gate, exceptions string
+	// The run budget on a target batchcert does not control.
+	realTime bool
+	maxWait  time.Duration
+	state    string
+}
 
 func addSuiteFlags(fs *flag.FlagSet) *suiteFlags {
 	sf := &suiteFlags{}
@@ -55,6 +82,10 @@ func addSuiteFlags(fs *flag.FlagSet) *suiteFlags {
 		"what CONFORMANT demands was exercised: must (every MUST requirement a client can provoke), all, or none")
 	fs.StringVar(&sf.exceptions, "exceptions", "pass",
 		"whether CONFORMANT WITH EXCEPTIONS (MUST failures the profile declares known) exits 0 (pass) or 1 (fail)")
+	fs.BoolVar(&sf.realTime, "real-time", false,
+		"on a target without control, also run the scenarios that wait for platform time (lifecycle, tokens, quick throttle and task-limit checks) on its own clock, in parallel")
+	fs.DurationVar(&sf.maxWait, "max-wait", scenarios.DefaultMaxWait, "bound on one wait of the run budget or a real-time step (a task slot, a throttle window, a timeout)")
+	fs.StringVar(&sf.state, "state", "", "`file` keeping the run budget between runs against a target (default: one per target in the user cache directory; none: keep nothing)")
 	return sf
 }
 
@@ -81,6 +112,11 @@ func checkConfig(runRE string, sf *suiteFlags) (scenarios.Config, error) {
 		return cfg, err
 	}
 	cfg.Gate = gate
+	if sf.maxWait <= 0 {
+		return cfg, batchcert.Usagef("-max-wait: %s is not a positive duration", sf.maxWait)
+	}
+	cfg.RealTime, cfg.MaxWait = sf.realTime, sf.maxWait
+	cfg.State = &stateFile{flag: sf.state}
 	switch transport {
 	case "", scenarios.TransportREST, scenarios.TransportGraphQL:
 	default:
@@ -105,6 +141,14 @@ func checkConfig(runRE string, sf *suiteFlags) (scenarios.Config, error) {
 // check runs the certification suite against a session's target.
 func check(ctx context.Context, sess *session, cfg scenarios.Config, stderr io.Writer) (*batchcert.Results, error) {
 	cfg.Target, cfg.Secrets, cfg.Progress = sess.target, sess.secrets, stderr
+	if st, ok := cfg.State.(*stateFile); ok {
+		if sess.ref != nil {
+			cfg.State = nil // the embedded reference is reset for every scenario
+		} else {
+			st.target = sess.target
+		}
+	}
+	cfg.OnToken = credentialsOf(ctx).add
 	res, err := scenarios.Check(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -145,13 +189,20 @@ func gateOf(res *batchcert.Results) batchcert.Gate {
 }
 
 // finish writes every report, prints the summary, and turns the verdict into the exit code.
-func finish(res *batchcert.Results, out string, sess *session, stdout io.Writer) error {
+// Every secret and token the run knows is redacted from the results before they are written,
+// and the written files are scanned for them and withheld if one is still found.
+func finish(ctx context.Context, res *batchcert.Results, out string, sess *session, stdout io.Writer) error {
+	creds := credentialsOf(ctx)
+	for _, v := range sess.secretValues() {
+		creds.add(v)
+	}
+	creds.redactResults(res)
 	paths, err := reports.WriteAll(out, res)
 	if err != nil {
 		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("write reports: %w", err)}
 	}
-	if err := reports.ScanForSecrets(out, sess.secretValues()); err != nil {
-		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("reports withheld: %w", err)}
+	if err := release(out, paths, creds.list()); err != nil {
+		return err
 	}
 	printSummary(stdout, res)
 	abs, _ := filepath.Abs(out)

@@ -33,6 +33,8 @@ type loadFlags struct {
 	resultsFile  string
 	overThrottle bool
 	operation    string
+	// perProbeDeadline bounds each probe by its plan plus probeGrace (no -deadline given).
+	perProbeDeadline bool
 }
 
 func addLoadFlags(fs *flag.FlagSet) *loadFlags {
@@ -69,7 +71,14 @@ func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	tf := addTargetFlags(fs, 1)
 	lf := addLoadFlags(fs)
 	out := fs.String("out", defaultOut, "`dir` for results.json and the reports")
+	df := addDeadlineFlag(fs)
 	if err := parseFlags(fs, args[1:], stderr); err != nil {
+		return err
+	}
+	if err := validReference(tf.ref); err != nil {
+		return err
+	}
+	if err := validLoadFlags(fs, lf); err != nil {
 		return err
 	}
 	if probe == "capacity" && tf.file == "" {
@@ -80,14 +89,16 @@ func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	defer sess.close()
+	ctx, cancel := df.within(ctx, 0, "load "+probe, stderr)
+	defer cancel()
+	lf.perProbeDeadline = !df.set
 	res := newLoadResults(sess, "load "+probe)
 	res.Load = &batchcert.LoadResults{}
 	checks, err := runProbe(ctx, probe, sess, lf, res.Load, stderr)
-	res.Checks = append(res.Checks, checks...)
-	if err := loadOutcome(ctx, res, err); err != nil {
+	if err := probeOutcome(ctx, res, probe, checks, err, stderr); err != nil {
 		return err
 	}
-	return finish(res, *out, sess, stdout)
+	return finish(ctx, res, *out, sess, stdout)
 }
 
 // liftReferenceLimits configures the embedded reference for a capacity search: its throttle
@@ -133,6 +144,7 @@ func loadTarget(sess *session) (loadtest.Target, error) {
 	if err != nil {
 		return loadtest.Target{}, batchcert.Usagef("%w", err)
 	}
+	client.Timeout = loadtest.DefaultHTTPTimeout // every probe call is bounded
 	t := loadtest.Target{BaseURL: sess.target.BaseURL, Client: client, Apps: map[string]loadtest.App{}}
 	if sess.target.Control != nil {
 		t.Control = sess.target.Control.URL
@@ -169,6 +181,8 @@ func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, i
 	if err != nil {
 		return nil, err
 	}
+	t.OnToken = credentialsOf(ctx).add
+	defer t.Client.CloseIdleConnections() // idle connections would hold up the target's shutdown
 	limits := sess.target.Limits
 	switch probe {
 	case "throttle":
@@ -179,13 +193,19 @@ func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, i
 			cfg.SecondApp = ""
 		}
 		declareThrottle(&cfg, sess.target.Profile)
-		fmt.Fprintln(stderr, loadtest.DescribeThrottle(cfg))
+		plan := loadtest.DescribeThrottle(cfg)
+		fmt.Fprintln(stderr, plan)
+		ctx, cancel := lf.probeDeadline(ctx, plan, stderr)
+		defer cancel()
 		res, checks, err := loadtest.ProbeThrottle(ctx, t, cfg)
 		into.Throttle = res
 		return checks, err
 	case "tasklimit":
 		cfg := loadtest.TaskLimitConfig{Limit: limits.TaskLimit, Concurrency: lf.concurrency, Runs: lf.runs, Progress: stderr}
-		fmt.Fprintln(stderr, loadtest.DescribeTaskLimit(cfg))
+		plan := loadtest.DescribeTaskLimit(cfg)
+		fmt.Fprintln(stderr, plan)
+		ctx, cancel := lf.probeDeadline(ctx, plan, stderr)
+		defer cancel()
 		res, checks, err := loadtest.RaceTaskLimit(ctx, t, cfg)
 		into.TaskLimit = res
 		return checks, err
@@ -229,6 +249,8 @@ func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, i
 			}
 		}
 		fmt.Fprintln(stderr, plan)
+		ctx, cancel := lf.probeDeadline(ctx, plan, stderr)
+		defer cancel()
 		res, vs, err := loadtest.SearchCapacity(ctx, t, cfg)
 		into.Capacity = res
 		return []batchcert.Check{capacityCheck(lf.operation, res, vs)}, err

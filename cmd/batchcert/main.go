@@ -18,9 +18,13 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go onSignals(sigs, cancel, os.Stderr, os.Exit)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sigs)
+	cancel(nil)
 	os.Exit(int(exitCode(err, os.Stderr)))
 }
 
@@ -42,8 +46,15 @@ func commands() []command {
 	}
 }
 
-// run is the whole CLI, callable from tests.
+// run is the whole CLI, callable from tests. Every secret and token the run learns is
+// redacted from stdout, stderr and the error it returns.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	creds := newCredentials()
+	ctx = withCredentials(ctx, creds)
+	return creds.redactErr(dispatch(ctx, args, stdin, creds.writer(stdout), creds.writer(stderr)))
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return runCertify(ctx, nil, stdin, stdout, stderr)
 	}

@@ -55,7 +55,7 @@ func runSelftest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	}
 	if st != nil && clean != nil && *out != "" {
 		clean.Command, clean.SelfTest = "selftest", st
-		if ferr := finish(clean, *out, cleanSess, io.Discard); ferr != nil && !isNonconformant(ferr) {
+		if ferr := finish(ctx, clean, *out, cleanSess, io.Discard); ferr != nil && !isNonconformant(ferr) {
 			return ferr
 		}
 	}

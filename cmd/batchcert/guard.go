@@ -1,0 +1,335 @@
+package main
+
+// The CLI's defences: every credential kept out of its output, signals and deadlines that end
+// a run with honest partial results, and flag values checked instead of silently replaced.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/loadtest"
+	"github.com/batchcert/batchcert/refplatform"
+	"github.com/batchcert/batchcert/reports"
+)
+
+// credentials are every secret and token a run knows: its output is redacted with them and
+// its reports are scanned for them before they are released.
+type credentials struct {
+	mu     sync.Mutex
+	values []string
+	seen   map[string]bool
+}
+
+func newCredentials() *credentials { return &credentials{seen: map[string]bool{}} }
+
+// add learns a secret or an issued token; values shorter than reports.MinSecretLen are
+// ignored (they would match by chance).
+func (c *credentials) add(v string) {
+	if len(v) < reports.MinSecretLen {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.seen[v] {
+		c.seen[v] = true
+		c.values = append(c.values, v)
+	}
+}
+
+func (c *credentials) list() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.values...)
+}
+
+func (c *credentials) redact(s string) string {
+	for _, v := range c.list() {
+		s = strings.ReplaceAll(s, v, "***")
+	}
+	return s
+}
+
+// redactResults removes every known credential from what the reports render of res: check
+// messages, violations and evidence, and the verdict's reasons.
+func (c *credentials) redactResults(res *batchcert.Results) {
+	for i := range res.Checks {
+		ch := &res.Checks[i]
+		ch.Message = c.redact(ch.Message)
+		for j := range ch.Violations {
+			ch.Violations[j].Message = c.redact(ch.Violations[j].Message)
+		}
+		for j, e := range ch.Evidence {
+			ch.Evidence[j] = batchcert.Evidence{Request: c.redact(e.Request), Response: c.redact(e.Response), Curl: c.redact(e.Curl)}
+		}
+	}
+	for i, r := range res.VerdictReasons {
+		res.VerdictReasons[i] = c.redact(r)
+	}
+	res.IncompleteReason = c.redact(res.IncompleteReason)
+}
+
+// writer redacts what goes to w. Each Write is redacted whole; the CLI writes whole lines.
+func (c *credentials) writer(w io.Writer) io.Writer { return &redactWriter{c: c, w: w} }
+
+type redactWriter struct {
+	c *credentials
+	w io.Writer
+}
+
+func (r *redactWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, r.c.redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// redactErr redacts an error's text, keeping its exit code.
+func (c *credentials) redactErr(err error) error {
+	if err == nil || errors.Is(err, errHelp) {
+		return err
+	}
+	msg := c.redact(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	code := batchcert.ExitUnreachable
+	var ee *batchcert.ExitError
+	if errors.As(err, &ee) {
+		code = ee.Code
+	}
+	return &batchcert.ExitError{Code: code, Err: errors.New(msg)}
+}
+
+type credentialsKey struct{}
+
+func withCredentials(ctx context.Context, c *credentials) context.Context {
+	return context.WithValue(ctx, credentialsKey{}, c)
+}
+
+// credentialsOf is the run's credentials (a fresh set when run was bypassed).
+func credentialsOf(ctx context.Context) *credentials {
+	if c, ok := ctx.Value(credentialsKey{}).(*credentials); ok {
+		return c
+	}
+	return newCredentials()
+}
+
+// release scans the written reports for every credential the run knows and withholds them
+// (removes them) when one is found: no unredacted copy is kept anywhere.
+func release(dir string, paths []string, creds []string) error {
+	err := reports.ScanForSecrets(dir, creds)
+	if err == nil {
+		return nil
+	}
+	var left []string
+	for _, p := range paths {
+		if rmErr := os.Remove(p); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
+			left = append(left, p)
+		}
+	}
+	msg := "the files were removed and no unredacted copy is kept"
+	if len(left) > 0 {
+		msg = "these could not be removed: delete them by hand: " + strings.Join(left, ", ")
+	}
+	return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("reports withheld (%s): %w", msg, err)}
+}
+
+// Signals. The first SIGINT or SIGTERM cancels the run with the signal as its cause: checks
+// in flight become "not run (interrupted: signal interrupt)", the reports are written and
+// marked incomplete, and the process exits within about a second. A second signal exits at
+// once with ExitUnreachable.
+func onSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, stderr io.Writer, exit func(code int)) {
+	s, ok := <-sigs
+	if !ok {
+		return
+	}
+	fmt.Fprintf(stderr, "\nbatchcert: %v: stopping, the reports will be marked incomplete (again to exit at once)\n", s)
+	cancel(fmt.Errorf("signal %v", s))
+	if s, ok = <-sigs; ok {
+		fmt.Fprintf(stderr, "batchcert: %v again: exiting now, without reports\n", s)
+		exit(int(batchcert.ExitUnreachable))
+	}
+}
+
+// Deadlines. Every command that talks to a target takes -deadline; without it, the check
+// phase gets a default that fits its printed plan and each probe its plan's bound plus
+// probeGrace.
+const (
+	// defaultReferenceDeadline bounds a check of the embedded reference (its clock is driven,
+	// so the suite takes seconds).
+	defaultReferenceDeadline = 10 * time.Minute
+	// deadlineMargin is added to a real target's planned check time.
+	deadlineMargin = 10 * time.Minute
+	// probeGrace is added to a probe's planned duration (logins, alignment, the last calls).
+	probeGrace = 2 * time.Minute
+)
+
+// deadlineFlag is the -deadline flag; set says whether it was given.
+type deadlineFlag struct {
+	d   time.Duration
+	set bool
+}
+
+func addDeadlineFlag(fs *flag.FlagSet) *deadlineFlag {
+	df := &deadlineFlag{}
+	fs.Func("deadline", "end the whole run after `duration` with the checks not reached marked not run "+
+		"(default: the check's plan plus 10m against a real target, 10m against the reference; each probe its plan's bound plus 2m)",
+		func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return fmt.Errorf("not a duration: %q", s)
+			}
+			if d <= 0 {
+				return fmt.Errorf("%s: must be positive", s)
+			}
+			df.d, df.set = d, true
+			return nil
+		})
+	return df
+}
+
+// within bounds ctx by the flag's deadline, or by def when the flag was not given (def 0:
+// no bound). The cause names what ended the run.
+func (df *deadlineFlag) within(ctx context.Context, def time.Duration, what string, stderr io.Writer) (context.Context, context.CancelFunc) {
+	d, how := df.d, "-deadline"
+	if !df.set {
+		d, how = def, "the default; -deadline sets another"
+	}
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	fmt.Fprintf(stderr, "%s: deadline %s (%s)\n", what, d, how)
+	return context.WithDeadlineCause(ctx, time.Now().Add(d), fmt.Errorf("the %s deadline of %s passed", what, d))
+}
+
+// Flag values. A value the run cannot honour is a usage error naming the flag; nothing is
+// silently replaced by a default.
+
+// setFlags names the flags given on the command line.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// validLoadFlags rejects load flag values the probes would otherwise replace or misread.
+func validLoadFlags(fs *flag.FlagSet, lf *loadFlags) error {
+	set := setFlags(fs)
+	positiveInt := map[string]int{"concurrency": lf.concurrency, "runs": lf.runs, "max-requests": lf.maxRequests}
+	for _, name := range []string{"concurrency", "runs", "max-requests"} {
+		if v := positiveInt[name]; v < 0 || (set[name] && v == 0) {
+			return batchcert.Usagef("-%s %d: must be a positive number", name, v)
+		}
+	}
+	positiveDur := map[string]time.Duration{"max-duration": lf.maxDuration, "step-duration": lf.stepDuration, "slo-p99": lf.sloP99}
+	for _, name := range []string{"max-duration", "step-duration", "slo-p99"} {
+		if v := positiveDur[name]; v < 0 || (set[name] && v == 0) {
+			return batchcert.Usagef("-%s %s: must be a positive duration", name, v)
+		}
+	}
+	if r := lf.maxErrRate; math.IsNaN(r) || r <= 0 || r > 1 {
+		return batchcert.Usagef("-max-error-rate %v: must be a ratio in (0, 1], e.g. 0.01 for 1 %%", r)
+	}
+	if _, err := parseRates(lf.rates); err != nil {
+		return err
+	}
+	switch lf.operation {
+	case "query", "create":
+	default:
+		return batchcert.Usagef("-operation %q: want query or create", lf.operation)
+	}
+	return nil
+}
+
+// validReference rejects reference settings the platform cannot run with.
+func validReference(c refplatform.Config) error {
+	if s := c.TimeScale; math.IsNaN(s) || math.IsInf(s, 0) || s <= 0 {
+		return batchcert.Usagef("-time-scale %v: must be a positive number", s)
+	}
+	if c.Throttle.Limit <= 0 {
+		return batchcert.Usagef("-throttle-limit %d: must be a positive number", c.Throttle.Limit)
+	}
+	if c.Throttle.Window <= 0 {
+		return batchcert.Usagef("-throttle-window %s: must be a positive duration", c.Throttle.Window)
+	}
+	if c.TaskLimit <= 0 {
+		return batchcert.Usagef("-task-limit %d: must be a positive number", c.TaskLimit)
+	}
+	return nil
+}
+
+// validAddr rejects a listen address that cannot be listened on whatever the machine: not
+// host:port, or a port outside 0..65535.
+func validAddr(flagName, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return batchcert.Usagef("-%s %q: not host:port: %v", flagName, addr, err)
+	}
+	n, err := strconv.Atoi(port)
+	switch {
+	case err == nil && (n < 0 || n > 65535):
+		return batchcert.Usagef("-%s %q: port %d is not in 0..65535", flagName, addr, n)
+	case err != nil:
+		if _, err := net.LookupPort("tcp", port); err != nil {
+			return batchcert.Usagef("-%s %q: port %q is neither a number in 0..65535 nor a service name", flagName, addr, port)
+		}
+	}
+	return nil
+}
+
+// probeDeadline bounds one probe by its plan's duration plus probeGrace, in real time, unless
+// -deadline bounds the whole run.
+func (lf *loadFlags) probeDeadline(ctx context.Context, plan loadtest.Plan, stderr io.Writer) (context.Context, context.CancelFunc) {
+	if !lf.perProbeDeadline || plan.MaxDuration <= 0 {
+		return context.WithCancel(ctx)
+	}
+	d := plan.MaxDuration + probeGrace
+	fmt.Fprintf(stderr, "%s probe: deadline %s (its plan plus %s; -deadline sets another)\n", plan.Probe, d, probeGrace)
+	return context.WithDeadlineCause(ctx, time.Now().Add(d), fmt.Errorf("the %s probe's deadline of %s passed", plan.Probe, d))
+}
+
+// probeOutcome folds one probe's run into res. Checks cut off by the run's interruption are
+// "not run (interrupted: cause)"; a usage error is returned; any other error is recorded as the
+// probe's ERROR check in its own section, so the suite's and the other probes' results still
+// reach every report.
+func probeOutcome(ctx context.Context, res *batchcert.Results, name string, checks []batchcert.Check, err error, stderr io.Writer) error {
+	cause := batchcert.Cause(ctx)
+	for i := range checks {
+		if cause != nil && (checks[i].Outcome == batchcert.Fail || checks[i].Outcome == batchcert.Errored) {
+			batchcert.Interrupt(&checks[i], cause)
+		}
+	}
+	res.Checks = append(res.Checks, checks...)
+	err = loadOutcome(ctx, res, err)
+	if err == nil {
+		return nil
+	}
+	var ee *batchcert.ExitError
+	if errors.As(err, &ee) && ee.Code == batchcert.ExitUsage {
+		return err
+	}
+	fmt.Fprintf(stderr, "load probe %s: %v\n", name, err)
+	c := probeErrorCheck(name, err)
+	if cause != nil {
+		batchcert.Interrupt(&c, cause)
+		res.MarkIncomplete(interruptCause(ctx))
+	}
+	res.Checks = append(res.Checks, c)
+	res.End = time.Now()
+	res.Apply(gateOf(res))
+	return nil
+}
