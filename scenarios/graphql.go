@@ -271,6 +271,13 @@ func (r *redactor) graphqlEvidence(ex *Exchange) batchcert.Evidence {
 // sendFailed gives a step's expectations the verdict of a request that could not be made: SKIP
 // when it has no GraphQL meaning, ERROR otherwise.
 func (r *scenarioRun) sendFailed(st Step, es []Expect, err error) {
+	if msg, ok := r.setupFailure(err.Error()); ok {
+		// A template named a variable an earlier step did not capture (cascade.go).
+		r.lostStep(st, msg)
+		r.failExpectations(st, es, batchcert.NotRun, msg, nil)
+		return
+	}
+	r.lostStep(st, err.Error())
 	var nm *noMeaningError
 	if errors.As(err, &nm) {
 		r.failExpectations(st, es, batchcert.Skip, nm.Error(), nil)

@@ -31,6 +31,8 @@ type scenarioRun struct {
 	// tasks maps a task id to what create was sent and the last query answer.
 	mu    sync.Mutex
 	tasks map[string]*taskTrace
+	// broken maps a variable an earlier step failed to capture to why (cascade.go), under mu.
+	broken map[string]string
 	// obs is the observation each query answer was judged in (coverage.go), under mu.
 	obs map[*Exchange]TaskObservation
 }
@@ -492,7 +494,9 @@ func (r *scenarioRun) expectations(st Step, ex *Exchange, sel bool) {
 		c := batchcert.Check{ID: r.id(st, expectID(e, i)), Requirements: e.Requirements, Covers: r.covers(e, ex), Outcome: batchcert.Pass}
 		problems, readings := r.judgeReadings(e, ex, doc, docOK, sel)
 		c.Readings = readings
-		if len(problems) > 0 {
+		if msg, ok := r.setupFailures(problems); ok {
+			c.Outcome, c.Message, c.Covers = batchcert.NotRun, msg, []string{}
+		} else if len(problems) > 0 {
 			c.Outcome = batchcert.Fail
 			c.Message = strings.Join(problems, "; ")
 			c.Evidence = []batchcert.Evidence{r.s.redact.evidence(ex)}
@@ -661,6 +665,11 @@ func (r *scenarioRun) capture(st Step, ex *Exchange) {
 			c := batchcert.Check{ID: r.id(st, "capture-"+name), Requirements: untilRequirements(st), Outcome: batchcert.Fail,
 				Message:  fmt.Sprintf("capture %s: %s not in the answer", name, ptr),
 				Evidence: []batchcert.Evidence{r.s.redact.evidence(ex)}}
+			if ex.request != nil {
+				c.Violations = []batchcert.Violation{{Source: "capture", Operation: r.s.contract.Operation(ex.request), Pointer: ptr,
+					Message: "not in the answer"}}
+			}
+			r.lostCapture(st, name, c.Message)
 			r.add(c)
 			continue
 		}
@@ -679,6 +688,9 @@ func (r *scenarioRun) view(ex *Exchange) []byte {
 func (r *scenarioRun) errorCheck(id string, ex *Exchange, err error) {
 	c := batchcert.Check{ID: r.sc.Name + "/" + strings.TrimPrefix(id, r.sc.Name+"/"), Requirements: []string{"RULE.error-body"},
 		Outcome: batchcert.Errored, Message: err.Error()}
+	if msg, ok := r.setupFailure(err.Error()); ok && ex == nil {
+		c.Outcome, c.Message = batchcert.NotRun, msg
+	}
 	if ex != nil {
 		c.Outcome = batchcert.Fail
 		c.Evidence = []batchcert.Evidence{r.s.redact.evidence(ex)}
