@@ -18,6 +18,7 @@ type Counts struct {
 	Skip       int
 	KnownFail  int
 	Errored    int
+	NotRun     int // checks whose setup failed: consequences of an earlier failure, never judged
 	MustFail   int // failed checks of severity MUST: these make a target nonconformant
 	ShouldFail int // failed checks of severity SHOULD: reported, not disqualifying
 }
@@ -42,6 +43,8 @@ func Count(checks []batchcert.Check) Counts {
 			c.Skip++
 		case batchcert.KnownFail:
 			c.KnownFail++
+		case batchcert.NotRun:
+			c.NotRun++
 		default:
 			c.Errored++
 		}
@@ -93,7 +96,7 @@ type traceRow struct {
 
 // outcomeRank orders outcomes from best to worst, for a requirement's aggregate outcome.
 var outcomeRank = map[batchcert.Outcome]int{
-	batchcert.Skip: 1, batchcert.Pass: 2, batchcert.KnownFail: 3, batchcert.Errored: 4, batchcert.Fail: 5,
+	batchcert.Skip: 1, batchcert.NotRun: 1, batchcert.Pass: 2, batchcert.KnownFail: 3, batchcert.Errored: 4, batchcert.Fail: 5,
 }
 
 // rank is an outcome's place in outcomeRank; an unknown outcome ranks as an error.
@@ -131,7 +134,7 @@ func traceability(r *batchcert.Results) []traceRow {
 	for _, row := range byReq {
 		rows = append(rows, *row)
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Requirement < rows[j].Requirement })
+	sort.Slice(rows, func(i, j int) bool { return naturalLess(rows[i].Requirement, rows[j].Requirement) })
 	return rows
 }
 

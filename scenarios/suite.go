@@ -27,6 +27,9 @@ type Config struct {
 	Profile string
 	// Run selects scenarios by name; nil runs all.
 	Run *regexp.Regexp
+	// Select selects scenarios by name, requirement id, operation or error code (ParseSelector);
+	// when set it takes the place of Run.
+	Select *Selector
 	// Progress, when set, gets one line per scenario.
 	Progress io.Writer
 	// Secrets looks up the value of a "${NAME}" secret reference (os.LookupEnv in the CLI).
@@ -318,7 +321,7 @@ func (s *Suite) missing(sc *Scenario) []string {
 		"throttle": t.Limits.Throttle.Limit > 0, "taskLimit": t.Limits.TaskLimit > 0,
 		// A burst and the calls after it must land in one throttle window.
 		"burstWindow": s.control != nil || s.realDuration(t.Limits.ThrottleWindow()) >= 5*time.Second,
-		"graphql": s.gql != nil,
+		"graphql":     s.gql != nil,
 	}
 	var out []string
 	for _, n := range sc.Needs {
@@ -361,11 +364,12 @@ func Check(ctx context.Context, cfg Config) (*batchcert.Results, error) {
 	res.Harness.SpecHash, res.Harness.CatalogHash = openapi.SpecHash(), contracts.CatalogHash()
 	var chosen []*Scenario
 	for _, sc := range scs {
-		if cfg.Run != nil && !cfg.Run.MatchString(sc.Name) {
+		if !cfg.selects(sc) {
 			continue
 		}
 		chosen = append(chosen, sc)
 	}
+	res.Selection = cfg.selection(scs, chosen)
 	// The run budget orders and schedules them (playAll, budget.go).
 	res.Checks = append(res.Checks, s.playAll(ctx, chosen)...)
 	res.Checks = append(res.Checks, s.authCheck(ctx))
