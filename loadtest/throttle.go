@@ -2,9 +2,11 @@ package loadtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +53,9 @@ type ThrottleConfig struct {
 	DeclaredType string
 	// DeclaredRejectedCount is whether throttled calls count, nil for no expectation.
 	DeclaredRejectedCount *bool
+	// ErrorBody is the profile's reading of the error body (AMB.7): "strict" (or ""), "gateway"
+	// or "lenient". Under gateway and lenient a 1010009 may come as {resultcode, resultmsg}.
+	ErrorBody string
 	// Concurrency is the number of concurrent senders of the over-admission phase.
 	Concurrency int
 	// MaxRequests and MaxDuration bound the probe; zero takes Describe's computed bounds.
@@ -162,7 +167,7 @@ func classify(r Response, err error) callOutcome {
 	switch {
 	case err != nil:
 		return outFailed
-	case r.Code == CodeThrottled || r.Status == 429:
+	case r.Code == CodeThrottled || r.Status == 429 || gatewayCode(r.Body) == CodeThrottled:
 		return outThrottled
 	case r.Status >= 500:
 		return outFailed
@@ -228,7 +233,7 @@ func (p *throttleProbe) record(sent time.Time, o callOutcome, r Response) {
 		p.timeline[i].Accepted++
 	case outThrottled:
 		p.timeline[i].Throttled++
-		if v := ThrottleViolation(r); v != "" {
+		if v := p.throttleViolation(r); v != "" {
 			p.malCount++
 			if len(p.malformed) < 3 {
 				p.malformed = append(p.malformed, v)
@@ -485,4 +490,39 @@ func (p *throttleProbe) seek(ctx context.Context, from time.Time, minSlots int, 
 		return r, err
 	}
 	return p.awaitReturn(ctx, from, 8*d/10, fine, 3*d, minSlots, exhaust)
+}
+
+// gatewayCode is the resultcode of a gateway-shaped error body {"resultcode","resultmsg"}
+// (reading AMB.7), "" for any other body.
+func gatewayCode(body []byte) string {
+	var m struct {
+		Code *string `json:"resultcode"`
+	}
+	if json.Unmarshal(body, &m) != nil || m.Code == nil {
+		return ""
+	}
+	return *m.Code
+}
+
+// throttleViolation is ThrottleViolation read with the profile's AMB.7 value: a 403
+// {"resultcode":"1010009","resultmsg":...} is well-formed under gateway and lenient, and under
+// strict is named as the reading the profile does not allow.
+func (p *throttleProbe) throttleViolation(r Response) string {
+	if gatewayCode(r.Body) != CodeThrottled {
+		return ThrottleViolation(r)
+	}
+	var m struct {
+		Msg *string `json:"resultmsg"`
+	}
+	var probs []string
+	switch {
+	case json.Unmarshal(r.Body, &m) != nil || m.Msg == nil || *m.Msg == "":
+		probs = append(probs, "resultmsg missing")
+	case p.cfg.ErrorBody != "gateway" && p.cfg.ErrorBody != "lenient":
+		probs = append(probs, `{"resultcode","resultmsg"}: reading AMB.7=gateway, which this profile does not allow`)
+	}
+	if r.Status != 403 {
+		probs = append(probs, fmt.Sprintf("status %d, want 403", r.Status))
+	}
+	return strings.Join(probs, "; ")
 }

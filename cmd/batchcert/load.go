@@ -274,6 +274,7 @@ func declareThrottle(cfg *loadtest.ThrottleConfig, profile string) {
 	if b, err := strconv.ParseBool(p.ThrottleRejectedCount); err == nil {
 		cfg.DeclaredRejectedCount = &b
 	}
+	cfg.ErrorBody = p.ErrorBody // AMB.7: the shape a throttled answer may take
 }
 
 func parseRates(s string) ([]float64, error) {
