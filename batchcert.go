@@ -75,6 +75,9 @@ type Violation struct {
 	Pointer string `json:"pointer,omitempty"`
 	// Message says what is wrong, readably.
 	Message string `json:"message"`
+	// Count is how many times the violation was found in the check's exchanges, when
+	// Violations.Dedup folded repeats of it (same rule, same pointer) into one; 0 means once.
+	Count int `json:"count,omitempty"`
 }
 
 func (v Violation) String() string {
@@ -90,11 +93,41 @@ func (v Violation) String() string {
 		b.WriteString(" " + v.Pointer)
 	}
 	b.WriteString(": " + v.Message)
+	if v.Count > 1 {
+		fmt.Fprintf(&b, " (×%d)", v.Count)
+	}
 	return b.String()
 }
 
 // Violations is a list of violations that is also an error.
 type Violations []Violation
+
+// Dedup folds violations of the same rule at the same pointer into one, the first found,
+// with Count saying how many there were; the order of first appearance is kept. A violation
+// with no requirement is told apart by its source and message too.
+func (vs Violations) Dedup() Violations {
+	type key struct{ req, ptr, src, msg string }
+	at := map[key]int{}
+	var out Violations
+	for _, v := range vs {
+		k := key{req: v.Requirement, ptr: v.Pointer}
+		if v.Requirement == "" {
+			k.src, k.msg = v.Source, v.Message
+		}
+		n := max(v.Count, 1)
+		if i, ok := at[k]; ok {
+			out[i].Count = max(out[i].Count, 1) + n
+			continue
+		}
+		at[k] = len(out)
+		v.Count = 0
+		if n > 1 {
+			v.Count = n
+		}
+		out = append(out, v)
+	}
+	return out
+}
 
 func (vs Violations) Error() string {
 	parts := make([]string, len(vs))

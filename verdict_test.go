@@ -93,3 +93,34 @@ func TestParseCoverageGate(t *testing.T) {
 		t.Errorf("an unknown gate: %v", err)
 	}
 }
+
+func TestViolationsDedup(t *testing.T) {
+	t.Parallel()
+	v := func(req, ptr, msg string) batchcert.Violation {
+		return batchcert.Violation{Source: "schema", Requirement: req, Pointer: ptr, Message: msg}
+	}
+	var vs batchcert.Violations
+	for i := 0; i < 51; i++ {
+		vs = append(vs, v("RSP.create.taskID", "/taskID", "taskID is required"), v("RSP.create.taskID", "/taskId", "not allowed"))
+	}
+	vs = append(vs, v("", "", "a"), v("", "", "b"), v("", "", "a"))
+	got := vs.Dedup()
+	want := []struct {
+		ptr, msg string
+		count    int
+	}{{"/taskID", "taskID is required", 51}, {"/taskId", "not allowed", 51}, {"", "a", 2}, {"", "b", 0}}
+	if len(got) != len(want) {
+		t.Fatalf("dedup gives %d rows, want %d: %v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		if got[i].Pointer != w.ptr || got[i].Message != w.msg || got[i].Count != w.count {
+			t.Errorf("row %d: %+v, want %+v", i, got[i], w)
+		}
+	}
+	if s := got[0].String(); !strings.Contains(s, "×51") {
+		t.Errorf("a folded violation reads %q: no count", s)
+	}
+	if again := got.Dedup(); len(again) != len(got) || again[0].Count != 51 {
+		t.Errorf("dedup is not idempotent: %v", again)
+	}
+}

@@ -450,8 +450,8 @@ func (r *scenarioRun) validation(ctx context.Context, st Step, exs []*Exchange, 
 		c.Outcome, c.Message = batchcert.Errored, all.Error()
 	case len(all) > 0:
 		c.Outcome = batchcert.Fail
-		c.Message = fmt.Sprintf("%d contract violation(s) in %d exchange(s)", len(all), len(exs))
 		c.Violations = limitViolations(all)
+		c.Message = fmt.Sprintf("%d contract violation(s), %d distinct, in %d exchange(s)", len(all), len(c.Violations), len(exs))
 	}
 	if failed != nil {
 		c.Evidence = []batchcert.Evidence{r.s.redact.evidence(failed)}
@@ -468,7 +468,10 @@ func isHostile(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrBodyTooLarge)
 }
 
+// limitViolations folds repeats (same rule, same pointer) into one with a count, then caps
+// what is left.
 func limitViolations(vs batchcert.Violations) []batchcert.Violation {
+	vs = vs.Dedup()
 	const max = 50
 	if len(vs) > max {
 		return append(append([]batchcert.Violation{}, vs[:max]...), batchcert.Violation{
