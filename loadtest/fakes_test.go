@@ -157,18 +157,27 @@ func startFake(t *testing.T, h http.Handler) Target {
 }
 
 // fakeTasks is a task-limit server: Limit unfinished tasks per app. Racy checks and inserts
-// in two critical sections, so concurrent creates can all pass the check (the classic
-// check-then-act race); Extra admits that many more than Limit.
+// in two critical sections (the classic check-then-act race), and makes the race happen by
+// construction: a barrier holds every create that passed the check until Limit+1 of them
+// have, before any inserts, so Limit+1 or more are admitted whatever the scheduling. Extra
+// admits that many more than Limit.
 type fakeTasks struct {
 	Limit int
 	Racy  bool
 	Extra int
 
-	mu     sync.Mutex
-	tasks  map[string]bool // taskID -> finished
-	next   int
-	checks chan struct{}
+	mu    sync.Mutex
+	tasks map[string]bool // taskID -> finished
+	next  int
+	// held counts the creates that passed the check since the last reset; open closes when
+	// Limit+1 have (Racy).
+	held int
+	open chan struct{}
 }
+
+// barrierTimeout bounds the wait at the racy fake's barrier, so a probe that never sends
+// Limit+1 creates at once fails its test instead of hanging it.
+const barrierTimeout = time.Minute
 
 func (f *fakeTasks) unfinished() int {
 	n := 0
@@ -188,6 +197,7 @@ func (f *fakeTasks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/control/reset":
 		f.mu.Lock()
 		f.tasks = map[string]bool{}
+		f.held, f.open = 0, nil
 		f.mu.Unlock()
 		writeJSON(w, 200, map[string]string{})
 		return
@@ -209,7 +219,7 @@ func (f *fakeTasks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, 403, "1010005", "App_key or access_token is invalid.")
 		return
 	case r.Method == http.MethodPost && r.URL.Path == PathTasks:
-		f.create(w)
+		f.create(w, r)
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, PathTasks+"/"):
 		id := strings.TrimPrefix(r.URL.Path, PathTasks+"/")
 		f.mu.Lock()
@@ -225,12 +235,26 @@ func (f *fakeTasks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeTasks) create(w http.ResponseWriter) {
+func (f *fakeTasks) create(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	full := f.unfinished() >= f.Limit+f.Extra
-	if f.Racy {
+	if f.Racy && !full {
+		if f.open == nil {
+			f.open = make(chan struct{})
+		}
+		open := f.open
+		if f.held++; f.held == f.Limit+1 {
+			close(open)
+		}
 		f.mu.Unlock()
-		time.Sleep(5 * time.Millisecond) // widen the window between check and insert
+		select {
+		case <-open:
+		case <-r.Context().Done():
+			return
+		case <-time.After(barrierTimeout):
+			writeCode(w, 500, "50252", "racy fake: fewer than limit+1 concurrent creates reached the barrier")
+			return
+		}
 		f.mu.Lock()
 	}
 	if full {
