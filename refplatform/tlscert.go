@@ -16,6 +16,22 @@ import (
 	"time"
 )
 
+// loadOrWriteSelfSigned reuses the certificate already in dir (cert.pem and key.pem) when it is
+// a valid pair that is not about to expire and names 127.0.0.1; otherwise it mints one. Clients
+// that verify strictly (the vendor's Java SDK) then import it once, not after every restart.
+func loadOrWriteSelfSigned(dir string) (tls.Certificate, string, bool, error) {
+	certFile := filepath.Join(dir, "cert.pem")
+	if cert, err := tls.LoadX509KeyPair(certFile, filepath.Join(dir, "key.pem")); err == nil && len(cert.Certificate) > 0 {
+		if leaf, err := x509.ParseCertificate(cert.Certificate[0]); err == nil &&
+			time.Now().Add(24*time.Hour).Before(leaf.NotAfter) && time.Now().After(leaf.NotBefore) &&
+			leaf.VerifyHostname("127.0.0.1") == nil {
+			return cert, certFile, true, nil
+		}
+	}
+	cert, file, err := writeSelfSigned(dir)
+	return cert, file, false, err
+}
+
 // writeSelfSigned generates a self-signed ECDSA P-256 certificate for 127.0.0.1, ::1 and
 // localhost, writes dir/cert.pem and dir/key.pem (0600), and returns it with cert.pem's path.
 func writeSelfSigned(dir string) (tls.Certificate, string, error) {
