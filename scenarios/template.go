@@ -21,9 +21,9 @@ var baseFuncs = template.FuncMap{
 		}
 		return strings.Repeat(s, n)
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":  func(a, b int) int { return a + b },
 	"atoi": func(s string) (int, error) { return strconv.Atoi(strings.TrimSpace(s)) },
-	"sub": func(a, b int) int { return a - b },
+	"sub":  func(a, b int) int { return a - b },
 	// pad cuts or pads s with 'x' to exactly n characters (unique names of a given length).
 	"pad": func(s string, n int) string {
 		if n < 0 || n > 1<<20 {

@@ -147,7 +147,9 @@ func (p servedProfile) render() string {
 			types = append(types, k)
 		}
 	}
-	sort.Slice(types, func(i, j int) bool { return len(byType[types[i]]) > len(byType[types[j]]) || (len(byType[types[i]]) == len(byType[types[j]]) && types[i].t < types[j].t) })
+	sort.Slice(types, func(i, j int) bool {
+		return len(byType[types[i]]) > len(byType[types[j]]) || (len(byType[types[i]]) == len(byType[types[j]]) && types[i].t < types[j].t)
+	})
 	if len(types) > 0 {
 		k := types[0]
 		w("  deviceType: %s\n  manufacturerId: %s\n  model: %s", k.t, k.m, k.model)
