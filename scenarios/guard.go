@@ -105,7 +105,7 @@ func PlanRun(cfg Config) (Plan, error) {
 	}
 	var p Plan
 	for _, sc := range scs {
-		if cfg.Run != nil && !cfg.Run.MatchString(sc.Name) {
+		if !cfg.selects(sc) {
 			continue
 		}
 		p.Scenarios++

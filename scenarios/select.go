@@ -238,3 +238,59 @@ func (cfg Config) selection(all, chosen []*Scenario) *batchcert.Selection {
 	}
 	return sel
 }
+
+// Selected returns the scenarios a run of cfg would play, in order, and the whole suite they
+// were chosen from: cfg.Scenarios, or the embedded suite and the boundaries generated for the
+// run's profile, filtered by cfg.Select (or cfg.Run). It reads no target and sends nothing.
+func Selected(cfg Config) (chosen, all []*Scenario, err error) {
+	all = cfg.Scenarios
+	if all == nil {
+		if all, err = SuiteScenarios(); err != nil {
+			return nil, nil, batchcert.Usagef("embedded suite: %v", err)
+		}
+		profile := cfg.Profile
+		if profile == "" && cfg.Target != nil {
+			profile = cfg.Target.Profile
+		}
+		c, err := NewContract(profile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("build contract: %w", err)
+		}
+		all = append(all, Boundaries(c.Requirements())...)
+	}
+	for _, sc := range all {
+		if cfg.selects(sc) {
+			chosen = append(chosen, sc)
+		}
+	}
+	return chosen, all, nil
+}
+
+// PlannedCheck is a check a scenario will report: the id Play gives it and the requirement ids
+// it proves.
+type PlannedCheck struct {
+	ID           string
+	Requirements []string
+}
+
+// PlannedChecks lists the checks of sc's expectations and tallies, in step order, with the ids
+// a run reports them under. (A run adds checks of its own, such as each answer's contract
+// validation and a harness error when a step cannot be carried out.)
+func PlannedChecks(sc *Scenario) []PlannedCheck {
+	var out []PlannedCheck
+	for _, st := range sc.all() {
+		for i, e := range st.Expect {
+			out = append(out, PlannedCheck{ID: sc.Name + "/" + st.Name + "/" + expectID(e, i), Requirements: e.Requirements})
+		}
+		if st.Concurrent != nil {
+			for i, ty := range st.Concurrent.Expect {
+				name := ty.Name
+				if name == "" {
+					name = fmt.Sprintf("tally-%d", i+1)
+				}
+				out = append(out, PlannedCheck{ID: sc.Name + "/" + st.Name + "/" + name, Requirements: ty.Requirements})
+			}
+		}
+	}
+	return out
+}

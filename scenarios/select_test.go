@@ -16,7 +16,7 @@ func selectFixture() []*Scenario {
 			Request: &Request{Method: "GET", Path: "/iocm/app/batchtask/v1.1.0/tasks/{{.taskId}}"},
 			Expect:  []Expect{{Status: 200, Requirements: []string{"RSP.query.status", "INV.progress"}}}}}},
 		{Name: "details-poll", Steps: []Step{{Name: "wait",
-			Poll: &Poll{Request: Request{Method: "GET", Path: "/iocm/app/batchtask/v1.1.0/taskDetails"}},
+			Poll:   &Poll{Request: Request{Method: "GET", Path: "/iocm/app/batchtask/v1.1.0/taskDetails"}},
 			Expect: []Expect{{Status: 404, ErrorCode: "105005", Requirements: []string{"ERR.details.404.105005"}}}}}},
 		{Name: "race", Steps: []Step{{Name: "burst",
 			Concurrent: &Concurrent{Count: 3, Request: Request{Method: "POST", Path: "/iocm/app/batchtask/v1.1.0/tasks"},
