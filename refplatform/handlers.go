@@ -272,7 +272,7 @@ func (p *platform) create(w http.ResponseWriter, r *http.Request) *apiError {
 		return errAt(http.StatusInternalServerError, CodeInternal)
 	}
 	if p.world.App(req.AppID) == nil {
-		return errAt(http.StatusOK, CodeAppNotExist) // AMB.6
+		return p.readingUnknownAppID() // AMB.6
 	}
 	if !p.world.mayActFor(caller, req.AppID) {
 		return errAt(http.StatusForbidden, CodeAppNotAuthorized)

@@ -22,6 +22,7 @@ const (
 	ReadingRateScale       = "AMB.3"
 	ReadingQueryParam      = "AMB.4"
 	ReadingSuccessRateDen  = "AMB.5"
+	ReadingUnknownAppID    = "AMB.6"
 	ReadingErrorBody       = "AMB.7"
 	ReadingDeviceType      = "AMB.8"
 	ReadingThrottle        = "AMB.9"
@@ -52,6 +53,7 @@ var readingModes = []ReadingMode{
 	{ReadingRateScale, "rateScale", "percent", "progress and successRate are percentages 0..100, rounded down, as the query example reads"},
 	{ReadingQueryParam, "queryParam", readingParamFileID, "query's param carries a fileId member besides the ObjectNode create was given, as the query example shows"},
 	{ReadingSuccessRateDen, "successRateDenominator", "complete", "successRate is successCnt over completeCnt"},
+	{ReadingUnknownAppID, "unknownAppIdStatus", "403", "create answers a body appId that names no application 403/100203 instead of 200/100203"},
 	{ReadingErrorBody, "errorBody", readingErrorBodyGW, "the gateway's codes 1010005 and 1010009 come as {resultcode, resultmsg}; platform errors keep {error_code, error_desc}"},
 	{ReadingErrorBody, "errorBody", readingErrorBodyAll, "every error body is {resultcode, resultmsg}"},
 	{ReadingDeviceType, "deviceTypeFields", readingDeviceTypeOpt, "a DeviceType task may leave manufacturerId and model out; it targets every device of the type"},
@@ -234,6 +236,14 @@ func (p *platform) readingErrorShape(code string) bool {
 		return code == CodeTokenInvalid || code == CodeThrottled
 	}
 	return p.fault(FaultErrorBodyResultCode)
+}
+
+// readingUnknownAppID is how create answers a body appId naming no application (AMB.6).
+func (p *platform) readingUnknownAppID() *apiError {
+	if p.reading(ReadingUnknownAppID) == "403" {
+		return errAt(http.StatusForbidden, CodeAppNotExist)
+	}
+	return errAt(http.StatusOK, CodeAppNotExist)
 }
 
 // readingDeviceTypeOptional reports whether a DeviceType task may leave manufacturerId and

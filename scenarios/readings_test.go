@@ -26,6 +26,7 @@ func TestReadings(t *testing.T) {
 		{"AMB.3", "percent", "^lifecycle$", "progress and successRate in percent, as the query example reads"},
 		{"AMB.4", "fileid", "^errors-query$", "query's param carries the example's fileId"},
 		{"AMB.5", "complete", "^lifecycle$", "successRate over completeCnt"},
+		{"AMB.6", "403", "^errors-create$", "create answers an unknown body appId 403/100203"},
 		{"AMB.7", "gateway", "^errors-(query|create)$", "the gateway's 1010005 and 1010009 as {resultcode, resultmsg} only"},
 		{"AMB.7", "lenient", "^errors-query$", "every error as {resultcode, resultmsg}"},
 		{"AMB.8", "optional", "^boundaries-param-(manufacturerid|model)$", "DeviceType without manufacturerId or model"},
