@@ -131,3 +131,29 @@ func TestConfigSelection(t *testing.T) {
 		t.Error("a run without -run records a selection")
 	}
 }
+
+func TestSelectedAndPlannedChecks(t *testing.T) {
+	t.Parallel()
+	sel, err := ParseSelector("code:105001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chosen, all, err := Selected(Config{Select: sel, Scenarios: selectFixture()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 5 || len(chosen) != 2 || chosen[1].Name != "race" {
+		t.Fatalf("Selected chose %d of %d", len(chosen), len(all))
+	}
+	got := PlannedChecks(chosen[1])
+	if len(got) != 1 || got[0].ID != "race/burst/tally-1" || got[0].Requirements[0] != "RULE.tasklimit" {
+		t.Errorf("PlannedChecks(race) = %+v", got)
+	}
+	emb, embAll, err := Selected(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(emb) != len(embAll) || len(emb) == 0 {
+		t.Errorf("no selector chose %d of %d embedded scenarios", len(emb), len(embAll))
+	}
+}
