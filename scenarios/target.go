@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"time"
@@ -155,7 +156,18 @@ func LoadTarget(path string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.resolvePaths(filepath.Dir(path))
 	return t, nil
+}
+
+// resolvePaths makes the profile's relative file paths (tls.caFile, certFile, keyFile)
+// relative to the profile's own directory, not to wherever batchcert was started.
+func (t *Target) resolvePaths(dir string) {
+	for _, p := range []*string{&t.TLS.CAFile, &t.TLS.CertFile, &t.TLS.KeyFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
 }
 
 // ParseTarget validates data against target.schema.json and decodes it; file names it in errors.
