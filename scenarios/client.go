@@ -159,6 +159,7 @@ func (c *client) url(path string, query url.Values) string {
 // doURL sends one request to an absolute URL; path names it in errors.
 func (c *client) doURL(ctx context.Context, method, target, path string, header http.Header, body []byte) *Exchange {
 	ex := &Exchange{Method: method, URL: target, ReqHeader: header, ReqBody: body}
+	run := ctx // the run's context: a failure after it ended is the run's, not the target's
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, ex.URL, bytes.NewReader(body))
@@ -176,7 +177,7 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 	if err != nil {
 		ex.Duration = time.Since(start)
 		ex.Err = fmt.Errorf("send %s %s: %w", method, path, headerLimitErr(err))
-		c.transportFailed(ctx, ex.Err)
+		c.transportFailed(run, ex.Err)
 		return ex
 	}
 	defer resp.Body.Close()
@@ -194,7 +195,7 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 	switch {
 	case err != nil:
 		ex.Err = fmt.Errorf("read response of %s %s: %w", method, path, err)
-		c.transportFailed(ctx, ex.Err)
+		c.transportFailed(run, ex.Err)
 		return ex
 	case int64(len(ex.RespBody)) > c.limit:
 		ex.RespBody = ex.RespBody[:c.limit]

@@ -91,13 +91,13 @@ type gqlTransport struct {
 // the REST paths are) and loads the operations.
 func newGQLTransport(t *Target, c *client, ops fs.FS) (*gqlTransport, error) {
 	if t.GraphQL == nil || t.GraphQL.URL == "" {
-		return nil, batchcert.Usagef("target %s: transport graphql needs graphql.url", t.Name)
+		return nil, t.configErr("graphql.url", errors.New("transport graphql needs it"))
 	}
 	u := t.GraphQL.URL
 	if strings.HasPrefix(u, "/") {
 		u = c.url(u, nil)
 	} else if p, err := url.Parse(u); err != nil || p.Scheme == "" || p.Host == "" {
-		return nil, batchcert.Usagef("target %s: graphql.url %q is neither a path nor an absolute URL", t.Name, u)
+		return nil, t.configErr("graphql.url", fmt.Errorf("%q is neither a path nor an absolute URL", u))
 	}
 	dir := "graphql"
 	if ops == nil {

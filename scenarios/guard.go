@@ -3,6 +3,10 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -134,4 +138,47 @@ func PlanRun(cfg Config) (Plan, error) {
 	}
 	p.Expected = p.Waiting + time.Duration(p.Requests)*pace
 	return p, nil
+}
+
+// Size caps of the files a run reads: a profile or a scenario file is configuration, and a
+// larger one is refused before it is parsed (a 60 MB profile once took 1.26 GB to decode).
+const (
+	MaxTargetBytes   = 1 << 20
+	MaxScenarioBytes = 1 << 20
+)
+
+// readCapped reads name from fsys, refusing a file over max bytes.
+func readCapped(fsys fs.FS, name, file string, max int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, batchcert.Usagef("%s: the file is larger than %d bytes: not a configuration file", file, max)
+	}
+	return data, nil
+}
+
+// readTargetFile reads a target profile from the OS file system, capped at MaxTargetBytes.
+func readTargetFile(path string) ([]byte, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	return readCapped(os.DirFS(dir), base, path, MaxTargetBytes)
+}
+
+// configErr is a usage error in the target's configuration, naming its file (its name when it
+// has none, e.g. a profile built in code) and the field.
+func (t *Target) configErr(field string, err error) error {
+	where := t.File
+	if where == "" {
+		where = "target " + t.Name
+	}
+	return &batchcert.ExitError{Code: batchcert.ExitUsage, Err: &FileError{File: where, Field: field, Err: err}}
 }

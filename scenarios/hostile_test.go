@@ -47,7 +47,7 @@ func TestHostileTargetFailsWithoutPanic(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write([]byte(`{"taskID":"` + huge + `"}`))
 			}},
-		{"slow", "an answer slower than the request timeout fails instead of hanging the run",
+		{"slow", "an answer slower than the request timeout ends the run as unreachable instead of hanging it",
 			func(w http.ResponseWriter, r *http.Request) {
 				select {
 				case <-r.Context().Done():
@@ -88,6 +88,19 @@ func TestHostileTargetFailsWithoutPanic(t *testing.T) {
 					}
 				}
 			}
+			if tc.name == "slow" {
+				// Every exchange timed out: after DefaultMaxTransportFailures in a row the
+				// target is unreachable, and nothing it did not answer is blamed on it.
+				if res.Verdict != batchcert.Incomplete {
+					t.Errorf("%s: verdict %s, want INCOMPLETE", tc.reason, res.Verdict)
+				}
+				for _, c := range res.Checks {
+					if c.Outcome == batchcert.Fail && !strings.Contains(c.Message+fmtEvidence(c), "deadline exceeded") {
+						t.Errorf("%s: a FAIL that does not say the answer timed out: %s", c.ID, c.Message)
+					}
+				}
+				return
+			}
 			if failed == 0 {
 				t.Errorf("%s: no check failed", tc.reason)
 			}
@@ -96,4 +109,12 @@ func TestHostileTargetFailsWithoutPanic(t *testing.T) {
 			}
 		})
 	}
+}
+
+func fmtEvidence(c batchcert.Check) string {
+	var b strings.Builder
+	for _, e := range c.Evidence {
+		b.WriteString(e.Response)
+	}
+	return b.String()
 }

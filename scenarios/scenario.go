@@ -239,13 +239,13 @@ func loadFS(fsys fs.FS, dir, prefix string) ([]*Scenario, error) {
 	var out []*Scenario
 	seen := map[string]string{}
 	for _, n := range names {
-		data, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, fmt.Errorf("read scenario: %w", err)
-		}
 		file := n
 		if prefix != "" {
 			file = path.Join(prefix, strings.TrimPrefix(n, "./"))
+		}
+		data, err := readCapped(fsys, n, file, MaxScenarioBytes)
+		if err != nil {
+			return nil, fmt.Errorf("read scenario: %w", err)
 		}
 		s, err := ParseScenario(file, data)
 		if err != nil {

@@ -138,11 +138,11 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		return nil, batchcert.Usagef("no target")
 	}
 	if t.BaseURL == "" {
-		return nil, batchcert.Usagef("target %s: baseURL is empty", t.Name)
+		return nil, t.configErr("baseURL", fmt.Errorf("is empty"))
 	}
 	base, err := url.Parse(t.BaseURL)
 	if err != nil || base.Scheme == "" || base.Host == "" {
-		return nil, batchcert.Usagef("target %s: baseURL %q is not an absolute URL", t.Name, t.BaseURL)
+		return nil, t.configErr("baseURL", fmt.Errorf("%q is not an absolute URL", t.BaseURL))
 	}
 	profile := t.Profile
 	if cfg.Profile != "" {
@@ -156,7 +156,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	}
 	hc, err := newHTTPClient(t)
 	if err != nil {
-		return nil, batchcert.Usagef("target %s: %v", t.Name, err)
+		return nil, t.configErr("tls", err)
 	}
 	s := &Suite{ctx: ctx, cfg: cfg, target: t, contract: contract, redact: &redactor{},
 		runID: newRunID(), severity: map[string]batchcert.Severity{}}
@@ -193,7 +193,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		s.redact.secrets = append(s.redact.secrets, sec)
 	}
 	if _, ok := s.client.apps["primary"]; !ok {
-		return nil, batchcert.Usagef("target %s: no secret for the primary application (%s)", t.Name, t.Apps.Primary.Secret)
+		return nil, t.configErr("apps.primary.secret", fmt.Errorf("%s is not set", t.Apps.Primary.Secret))
 	}
 	s.transport = cfg.Transport
 	if s.transport == "" {

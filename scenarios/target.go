@@ -3,7 +3,6 @@ package scenarios
 import (
 	_ "embed"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sync"
@@ -148,7 +147,7 @@ type Control struct {
 
 // LoadTarget reads and validates a target profile. Errors name the file and the field.
 func LoadTarget(path string) (*Target, error) {
-	data, err := os.ReadFile(path)
+	data, err := readTargetFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read target: %w", err)
 	}
