@@ -19,10 +19,11 @@ type targetFlags struct {
 	file   string
 	ref    refplatform.Config
 	faults *stringList
+	fs     *flag.FlagSet
 }
 
 func addTargetFlags(fs *flag.FlagSet, defaultScale float64) *targetFlags {
-	tf := &targetFlags{ref: refplatform.DefaultConfig()}
+	tf := &targetFlags{ref: refplatform.DefaultConfig(), fs: fs}
 	tf.ref.TimeScale = defaultScale
 	fs.StringVar(&tf.file, "target", "", "target profile YAML `file` (default: the embedded reference platform, started in-process)")
 	tf.faults = referenceFlags(fs, &tf.ref)
@@ -52,9 +53,15 @@ func (tf *targetFlags) open(stderr io.Writer) (*session, error) {
 		if len(tf.ref.Readings) > 0 {
 			return nil, batchcert.Usagef("-reading applies to the embedded reference platform, not to -target %s", tf.file)
 		}
+		if err := tf.referenceOnly(); err != nil {
+			return nil, err
+		}
 		t, err := scenarios.LoadTarget(tf.file)
 		if err != nil {
 			return nil, batchcert.Usagef("%w", err)
+		}
+		if err := checkProfile(t, os.LookupEnv); err != nil {
+			return nil, err
 		}
 		return &session{target: t, secrets: os.LookupEnv}, nil
 	}
