@@ -36,6 +36,12 @@ func (tf *targetFlags) referenceOnly() error {
 // else: a secret variable that is not set (it read as "the target lacks an app"), and a TLS
 // client certificate without its key (or a key without its certificate).
 func checkProfile(t *scenarios.Target, lookup func(string) (string, bool)) error {
+	switch tl := t.TLS; {
+	case tl.CertFile != "" && tl.KeyFile == "":
+		return batchcert.Usagef("target %s: tls.certFile is set (%s) but tls.keyFile is not: a client certificate needs its key", t.File, tl.CertFile)
+	case tl.KeyFile != "" && tl.CertFile == "":
+		return batchcert.Usagef("target %s: tls.keyFile is set (%s) but tls.certFile is not: a key needs its client certificate", t.File, tl.KeyFile)
+	}
 	apps := []struct {
 		field string
 		app   *scenarios.App
@@ -53,12 +59,6 @@ func checkProfile(t *scenarios.Target, lookup func(string) (string, bool)) error
 			return batchcert.Usagef("target %s: apps.%s.secret names the environment variable %s, which is not set (export %s=...)",
 				t.File, a.field, m[1], m[1])
 		}
-	}
-	switch tl := t.TLS; {
-	case tl.CertFile != "" && tl.KeyFile == "":
-		return batchcert.Usagef("target %s: tls.certFile is set (%s) but tls.keyFile is not: a client certificate needs its key", t.File, tl.CertFile)
-	case tl.KeyFile != "" && tl.CertFile == "":
-		return batchcert.Usagef("target %s: tls.keyFile is set (%s) but tls.certFile is not: a key needs its client certificate", t.File, tl.KeyFile)
 	}
 	return nil
 }
