@@ -333,3 +333,16 @@ func probeOutcome(ctx context.Context, res *batchcert.Results, name string, chec
 	res.Apply(gateOf(res))
 	return nil
 }
+
+// validServe rejects serve settings no machine can listen with or run: a listen address that
+// is not host:port with a port in 0..65535 (a usage error, exit 2, not an unreachable target),
+// and the reference settings validReference rejects.
+func validServe(c refplatform.Config) error {
+	if err := validAddr("addr", c.Addr); err != nil {
+		return err
+	}
+	if err := validAddr("control-addr", c.ControlAddr); err != nil {
+		return err
+	}
+	return validReference(c)
+}

@@ -70,6 +70,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
+	if err := validServe(c); err != nil {
+		return err
+	}
 	if *listFaults {
 		for _, f := range refplatform.Faults() {
 			fmt.Fprintf(stdout, "%-32s %s\n", f.Name, f.Description)
