@@ -189,7 +189,7 @@ func DescribeCapacity(cfg CapacityConfig) (Plan, error) {
 		steps = append(steps, "before each step: reset the reference platform (control API), dropping the earlier steps' tasks")
 	}
 	for _, r := range c.Rates {
-		steps = append(steps, fmt.Sprintf("%s at %.6g req/s for %s (at most %d requests)", c.Operation, r, c.StepDuration, stepRequests(r, c.StepDuration)))
+		steps = append(steps, fmt.Sprintf("%s at %s for %s (at most %d requests)", c.Operation, batchcert.FormatRate(r), batchcert.FormatDuration(c.StepDuration), stepRequests(r, c.StepDuration)))
 	}
 	if c.Operation == OpCreate {
 		steps = append(steps, fmt.Sprintf("each create is a new, uniquely named task; at most %d unfinished at once (the task limit)", c.TaskLimit))

@@ -9,7 +9,7 @@ import (
 func ExampleDescribeTaskLimit() {
 	fmt.Print(loadtest.DescribeTaskLimit(loadtest.TaskLimitConfig{Runs: 2}))
 	// Output:
-	// tasklimit probe: at most 222 requests in at most 2m0s, at most 50 in flight
+	// tasklimit probe: at most 222 requests in at most 2m, at most 50 in flight
 	//   1. reset: no unfinished task (control reset on the reference)
 	//   2. race: 50 concurrent creates; want exactly 10 admitted, the rest 200/105001
 	//   3. query every admitted taskID

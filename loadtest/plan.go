@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/batchcert/batchcert"
 )
 
 // Plan states a probe's bounds before it starts: no probe sends more, faster or longer than
@@ -30,9 +32,9 @@ type Plan struct {
 // String renders the plan for the operator, e.g. on stderr before the probe starts.
 func (p Plan) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s probe: at most %d requests in at most %s", p.Probe, p.MaxRequests, p.MaxDuration)
+	fmt.Fprintf(&b, "%s probe: at most %d requests in at most %s", p.Probe, p.MaxRequests, batchcert.FormatDuration(p.MaxDuration))
 	if p.MaxRate > 0 {
-		fmt.Fprintf(&b, ", at most %.6g req/s", p.MaxRate)
+		fmt.Fprintf(&b, ", at most %s", batchcert.FormatRate(p.MaxRate))
 	}
 	if p.MaxInFlight > 0 {
 		fmt.Fprintf(&b, ", at most %d in flight", p.MaxInFlight)

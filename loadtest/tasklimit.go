@@ -284,7 +284,7 @@ func raceChecks(cfg TaskLimitConfig, res *batchcert.TaskLimitResult, badRuns, ba
 		badRuns[0] = fmt.Sprintf("limit %d, %d concurrent creates: %s", cfg.Limit, cfg.Concurrency, badRuns[0])
 	}
 	cs := []batchcert.Check{
-		raceCheck("tasklimit.admitted", fmt.Sprintf("%d runs of %d concurrent creates: exactly %d admitted each time", res.Runs, cfg.Concurrency, cfg.Limit), badRuns),
+		raceCheck("tasklimit.admitted", fmt.Sprintf("%s of %d concurrent creates: exactly %d admitted each time", batchcert.Plural(res.Runs, "run"), cfg.Concurrency, cfg.Limit), badRuns),
 		raceCheck("tasklimit.rejected-code", "every create over the limit answered 200/105001", badCodes, "ERR.create.200.105001"),
 		raceCheck("tasklimit.queryable", "every admitted taskID is queryable", unq),
 	}

@@ -147,7 +147,7 @@ func throttleChecks(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.Throttl
 	dl := cfg.DeclaredLimit
 	if !m.limitFound {
 		cs = append(cs, throttleCheck("throttle.threshold",
-			fmt.Sprintf("no 1010009 after %d sequential calls; declared %d per %s", m.limit, dl, cfg.DeclaredWindow), false))
+			fmt.Sprintf("no 1010009 after %d sequential calls; declared %d per %s", m.limit, dl, batchcert.FormatDuration(cfg.DeclaredWindow)), false))
 		return cs
 	}
 	msg := fmt.Sprintf("measured %d sequential calls admitted before the first 1010009; declared %d", m.threshold(), dl)
@@ -165,12 +165,12 @@ func throttleChecks(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.Throttl
 	if w := r.MeasuredWindow; w > 0 {
 		dev := math.Abs(float64(w-cfg.DeclaredWindow)) / float64(cfg.DeclaredWindow)
 		cs = append(cs, throttleCheck("throttle.window",
-			fmt.Sprintf("measured window %s (%+.1f %%); declared %s ± %.0f %%", w.Round(time.Millisecond),
-				100*float64(w-cfg.DeclaredWindow)/float64(cfg.DeclaredWindow), cfg.DeclaredWindow, 100*WindowTolerance),
+			fmt.Sprintf("measured window %s (%+.1f %%); declared %s ± %.0f %%", batchcert.FormatDuration(w),
+				100*float64(w-cfg.DeclaredWindow)/float64(cfg.DeclaredWindow), batchcert.FormatDuration(cfg.DeclaredWindow), 100*WindowTolerance),
 			dev <= WindowTolerance))
 	} else {
 		cs = append(cs, throttleCheck("throttle.window",
-			fmt.Sprintf("slots did not come back within %s of exhaustion; declared window %s", 3*cfg.DeclaredWindow, cfg.DeclaredWindow), false))
+			fmt.Sprintf("slots did not come back within %s of exhaustion; declared window %s", batchcert.FormatDuration(3*cfg.DeclaredWindow), batchcert.FormatDuration(cfg.DeclaredWindow)), false))
 	}
 	cs = append(cs, typeCheck(cfg, m, r))
 	switch {
@@ -181,7 +181,7 @@ func throttleChecks(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.Throttl
 	default:
 		cs = append(cs, throttleCheck("throttle.rejected-count",
 			fmt.Sprintf("rejected calls count: measured %s (slots back %s after exhaustion while calling, the window %s); declared %s",
-				boolText(r.RejectedCount), hammerDelay(m), r.MeasuredWindow.Round(time.Millisecond), boolText(cfg.DeclaredRejectedCount)),
+				boolText(r.RejectedCount), hammerDelay(m), batchcert.FormatDuration(r.MeasuredWindow), boolText(cfg.DeclaredRejectedCount)),
 			*r.RejectedCount == *cfg.DeclaredRejectedCount))
 	}
 	if r.Isolated != nil {

@@ -203,7 +203,7 @@ func newFaultSet(names []string) (faultSet, error) {
 	s := faultSet{}
 	for _, n := range names {
 		if _, ok := faultRegistry[n]; !ok {
-			return nil, fmt.Errorf("unknown fault %q (see refplatform.Faults)", n)
+			return nil, fmt.Errorf("unknown fault %q (batchcert serve -list-faults lists them)", n)
 		}
 		s[n] = true
 	}

@@ -138,7 +138,7 @@ func resolve(names []string) ([]Fault, error) {
 	for _, n := range names {
 		f, ok := byName[n]
 		if !ok {
-			return nil, batchcert.Usagef("selftest: unknown fault %q (see refplatform.Faults)", n)
+			return nil, batchcert.Usagef("selftest: unknown fault %q (batchcert serve -list-faults lists them)", n)
 		}
 		if seen[n] {
 			return nil, batchcert.Usagef("selftest: fault %q named twice", n)
