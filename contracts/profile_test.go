@@ -166,3 +166,30 @@ func TestNormalizeThenValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileSpec: a profile name may change single readings of a named profile (a target
+// profile's readings), by reading id or option name; unknown readings and values are errors
+// naming them.
+func TestProfileSpec(t *testing.T) {
+	t.Parallel()
+	spec := ProfileSpec("doc-strict", map[string]string{"AMB.R1": "gateway-first", "throttle.type": "sliding"})
+	if spec != "doc-strict+AMB.R1=gateway-first+throttle.type=sliding" {
+		t.Errorf("ProfileSpec = %q", spec)
+	}
+	p := mustProfile(t, spec)
+	if p.Name != spec || p.ThrottleType != "sliding" || !p.Accepts(ReadingAuthOrder, "gateway-first") {
+		t.Errorf("%s: name %q, throttle.type %q, accepts gateway-first %v", spec, p.Name, p.ThrottleType, p.Accepts(ReadingAuthOrder, "gateway-first"))
+	}
+	if p.Accepts(ReadingTimeoutUnit, "seconds") || p.Accepts(ReadingAuthOrder, "parameters-first") {
+		t.Errorf("%s accepts readings it did not change, or the default it replaced", spec)
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"doc-strict+AMB.99=x", "AMB.99"},
+		{"doc-strict+AMB.R1=sideways", "sideways"},
+		{"relaxed+AMB.R1=gateway-first", "relaxed"},
+	} {
+		if _, err := ProfileByName(tc.name); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ProfileByName(%q) = %v, want an error naming %s", tc.name, err, tc.want)
+		}
+	}
+}

@@ -256,3 +256,18 @@ func (r *scenarioRun) exchangeReadings(c *batchcert.Check, exs []*Exchange) {
 		c.Message += "; the answer reads as " + strings.Join(refused, "; ")
 	}
 }
+
+// applyReadings folds a target profile's readings into its profile name (contracts.ProfileSpec),
+// so every layer that builds the profile by name reads the docs the way the target declares.
+// An unknown reading or value is an error naming the file and field.
+func (t *Target) applyReadings(file string) error {
+	if len(t.Readings) == 0 {
+		return nil
+	}
+	spec := contracts.ProfileSpec(t.Profile, t.Readings)
+	if _, err := contracts.ProfileByName(spec); err != nil {
+		return &FileError{File: file, Field: "readings", Err: err}
+	}
+	t.Profile = spec
+	return nil
+}

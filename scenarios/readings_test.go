@@ -124,3 +124,42 @@ func TestLikeID(t *testing.T) {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// TestTargetReadings: a target profile declares the single readings its platform answers by;
+// a doc-strict run then accepts exactly those (a gateway-first platform is CONFORMANT), and an
+// unknown reading or value is an error naming the file and field.
+func TestTargetReadings(t *testing.T) {
+	t.Parallel()
+	yaml := string(referenceTargetYAML) + "\nreadings:\n  AMB.R1: gateway-first\n"
+	tg, err := ParseTarget("gateway.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.Profile != "doc-strict+AMB.R1=gateway-first" {
+		t.Fatalf("profile %q, want doc-strict+AMB.R1=gateway-first", tg.Profile)
+	}
+	ref := startReference(t, refplatform.WithReading("AMB.R1", "gateway-first"))
+	tg.BaseURL, tg.Control = ref.BaseURL, ref.Control
+	res, err := Check(context.Background(), Config{Target: tg, Secrets: lookupSecret, Run: regexp.MustCompile("^errors-(query|create)$")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decided := 0
+	for _, c := range res.Checks {
+		if c.Outcome == batchcert.Fail || c.Outcome == batchcert.Errored {
+			t.Errorf("%s %s: %s", c.ID, c.Outcome, c.Message)
+		}
+		if hasString(c.Readings, "AMB.R1") {
+			decided++
+		}
+	}
+	if decided == 0 {
+		t.Error("no check lists AMB.R1 as a reading that decided it")
+	}
+	for _, bad := range []string{"AMB.R1: sideways", "AMB.99: x"} {
+		_, err := ParseTarget("bad.yaml", []byte(string(referenceTargetYAML)+"\nreadings:\n  "+bad+"\n"))
+		if err == nil || !strings.Contains(err.Error(), "bad.yaml: readings") {
+			t.Errorf("readings %q: error %v, want one naming bad.yaml: readings", bad, err)
+		}
+	}
+}

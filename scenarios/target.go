@@ -35,6 +35,9 @@ type Target struct {
 	Control       *Control       `yaml:"control"`
 	// GraphQL is where the target's GraphQL facade is, for runs with transport graphql.
 	GraphQL *GraphQLEndpoint `yaml:"graphql"`
+	// Readings change single readings of Profile (reading id or option to value); ParseTarget
+	// folds them into Profile (readings.go).
+	Readings map[string]string `yaml:"readings"`
 	// File is where the profile was loaded from (set by LoadTarget).
 	File string `yaml:"-"`
 }
@@ -182,6 +185,9 @@ func ParseTarget(file string, data []byte) (*Target, error) {
 		if _, err := regexp.Compile("^(?:" + k.Check + ")$"); err != nil {
 			return nil, &FileError{File: file, Field: fmt.Sprintf("knownFailures.%d.check", i), Err: err}
 		}
+	}
+	if err := t.applyReadings(file); err != nil {
+		return nil, err
 	}
 	t.File = file
 	return &t, nil
