@@ -204,6 +204,10 @@ func (c *checker) finalState() {
 
 // tagsPresent reports whether the body carries a non-null tags member, from Raw when given.
 func (c *checker) tagsPresent() bool {
+	if c.o.Doc != nil {
+		v, ok := c.o.Doc["tags"]
+		return ok && v != nil
+	}
 	if c.o.Raw == nil {
 		return c.t.Tags != nil
 	}
@@ -321,16 +325,43 @@ func (c *checker) echo() {
 	}
 }
 
-// canonical turns a Param into its JSON object form, so values compare as JSON does.
+// canonical turns a Param into its JSON object form (what json.Marshal and Unmarshal into a
+// map make of it), so values compare as JSON does; built directly, since it runs per answer.
 func canonical(p Param) map[string]any {
-	enc, err := json.Marshal(p)
-	if err != nil {
-		return nil
+	m := map[string]any{"type": p.Type}
+	strs := func(k string, v []string) {
+		if len(v) > 0 {
+			l := make([]any, len(v))
+			for i, s := range v {
+				l[i] = s
+			}
+			m[k] = l
+		}
 	}
-	var m map[string]any
-	if err := json.Unmarshal(enc, &m); err != nil {
-		return nil
+	str := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
 	}
+	strs("deviceList", p.DeviceList)
+	str("deviceType", p.DeviceType)
+	str("manufacturerId", p.ManufacturerID)
+	str("model", p.Model)
+	str("deviceLocation", p.DeviceLocation)
+	strs("groupList", p.GroupList)
+	cmd := map[string]any{"serviceId": p.Command.ServiceID, "method": p.Command.Method}
+	if len(p.Command.Paras) > 0 {
+		var paras any
+		if enc, err := json.Marshal(p.Command.Paras); err == nil && json.Unmarshal(enc, &paras) == nil {
+			cmd["paras"] = paras
+		}
+	}
+	m["command"] = cmd
+	str("callbackUrl", p.CallbackURL)
+	if p.MaxRetransmit != nil {
+		m["maxRetransmit"] = float64(*p.MaxRetransmit)
+	}
+	str("groupTag", p.GroupTag)
 	return m
 }
 
@@ -434,6 +465,11 @@ func TaskReadings(t BatchTask) [][2]string {
 // rawParamHas reports whether the answer's param carries member key (members the Param type
 // does not know are visible only in Raw).
 func (c *checker) rawParamHas(key string) bool {
+	if c.o.Doc != nil {
+		param, _ := c.o.Doc["param"].(map[string]any)
+		_, ok := param[key]
+		return ok
+	}
 	var m struct {
 		Param map[string]json.RawMessage `json:"param"`
 	}

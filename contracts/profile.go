@@ -1,12 +1,10 @@
 package contracts
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/batchcert/batchcert"
@@ -26,7 +24,6 @@ const (
 	OptAuthOrder              = "authOrder"              // AMB.R1: parameters-first | gateway-first | either
 	OptQueryAppIDLength       = "queryAppIdLength"       // AMB.R11: checked | unchecked | either
 	OptUnknownTaskID          = "unknownTaskId"          // AMB.R12: not-found | invalid | either
-	OptUnknownAppIDStatus     = "unknownAppIdStatus"     // AMB.6: 200 | 403 | either
 )
 
 // Reading ids the code decides on (the catalog's ambiguities).
@@ -36,7 +33,6 @@ const (
 	ReadingRateScale       = "AMB.3"
 	ReadingQueryParam      = "AMB.4"
 	ReadingSuccessRateDen  = "AMB.5"
-	ReadingUnknownAppID    = "AMB.6"
 	ReadingErrorBody       = "AMB.7"
 	ReadingDeviceType      = "AMB.8"
 	ReadingThrottle        = "AMB.9"
@@ -109,63 +105,16 @@ func ProfileByName(name string) (Profile, error) {
 	return c.Profile(name)
 }
 
-// Profile builds the named profile from this catalog. The name may add readings to a named
-// profile, each as "+" id or option "=" value: "doc-strict+AMB.R1=gateway-first+AMB.9=sliding"
-// is doc-strict except for those two readings (a target profile's readings, ProfileSpec).
+// Profile builds the named profile from this catalog.
 func (c *RequirementCatalog) Profile(name string) (Profile, error) {
-	base, extra, _ := strings.Cut(name, "+")
 	var names []string
 	for _, def := range c.Profiles {
 		names = append(names, def.Name)
-		if def.Name != base {
-			continue
-		}
-		if extra == "" {
+		if def.Name == name {
 			return c.buildProfile(def)
 		}
-		opts := map[string]string{}
-		for k, v := range def.Options {
-			opts[k] = v
-		}
-		for _, r := range strings.Split(extra, "+") {
-			key, value, _ := strings.Cut(r, "=")
-			a, ok := c.reading(key)
-			if !ok {
-				return Profile{}, fmt.Errorf("profile %q: %q names no reading with a profile option", name, key)
-			}
-			if !contains(a.Values, value) {
-				return Profile{}, fmt.Errorf("profile %q: reading %s (%s) has no value %q (values: %s)", name, a.ID, a.Option, value, strings.Join(a.Values, ", "))
-			}
-			opts[a.Option] = value
-		}
-		def.Name, def.Options = name, opts
-		return c.buildProfile(def)
 	}
-	return Profile{}, fmt.Errorf("unknown profile %q (known: %v)", base, names)
-}
-
-// reading finds the ambiguity with a profile option by its id or its option name.
-func (c *RequirementCatalog) reading(key string) (Ambiguity, bool) {
-	for _, a := range c.Ambiguous {
-		if a.Option != "" && (a.ID == key || a.Option == key) {
-			return a, true
-		}
-	}
-	return Ambiguity{}, false
-}
-
-// ProfileSpec is the profile name Profile reads as base with readings (id or option to value)
-// changed, in a stable order; base alone when readings is empty.
-func ProfileSpec(base string, readings map[string]string) string {
-	keys := make([]string, 0, len(readings))
-	for k := range readings {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		base += "+" + k + "=" + readings[k]
-	}
-	return base
+	return Profile{}, fmt.Errorf("unknown profile %q (known: %v)", name, names)
 }
 
 func (c *RequirementCatalog) buildProfile(def ProfileDef) (Profile, error) {
@@ -281,8 +230,13 @@ func (p Profile) Readings() []batchcert.Reading {
 // {"error_code": string, "error_desc": string}); leniency names the lenient variant used, if
 // any. A body with no error code at all is not an error body (code "" and ok false).
 func ParseError(p Profile, body []byte) (code, desc string, ok bool, leniency string) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
+	return ParseErrorBody(p, DecodeBody(body))
+}
+
+// ParseErrorBody is ParseError for a body decoded once (DecodeBody).
+func ParseErrorBody(p Profile, b *Body) (code, desc string, ok bool, leniency string) {
+	m, isObj := b.Object()
+	if !isObj {
 		return "", "", false, ""
 	}
 	codeKey, descKey := "error_code", "error_desc"
@@ -293,8 +247,8 @@ func ParseError(p Profile, body []byte) (code, desc string, ok bool, leniency st
 		codeKey, descKey = "resultcode", "resultmsg"
 		leniency = LenErrorResultcode
 	}
-	code, numeric, codeOK := codeString(m[codeKey])
-	descOK := isJSONString(m[descKey]) && json.Unmarshal(m[descKey], &desc) == nil
+	code, numeric, codeOK := codeOf(m[codeKey])
+	desc, descOK := m[descKey].(string)
 	if numeric && leniency == "" {
 		leniency = LenErrorNumericCode
 	}
@@ -327,23 +281,14 @@ func ErrorShapeReading(leniency, code string) string {
 	return ErrorBodyLenient
 }
 
-func isJSONString(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && raw[0] == '"'
-}
-
-// codeString reads an error code given as a JSON string or number.
-func codeString(raw json.RawMessage) (code string, numeric, ok bool) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s, false, s != ""
-	}
-	var n json.Number
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&n); err == nil {
-		if _, err := strconv.ParseInt(n.String(), 10, 64); err == nil {
-			return n.String(), true, true
+// codeOf reads an error code given as a JSON string or an integer number.
+func codeOf(v any) (code string, numeric, ok bool) {
+	switch x := v.(type) {
+	case string:
+		return x, false, x != ""
+	case json.Number:
+		if _, err := strconv.ParseInt(x.String(), 10, 64); err == nil {
+			return x.String(), true, true
 		}
 	}
 	return "", false, false
@@ -354,19 +299,34 @@ func codeString(raw json.RawMessage) (code string, numeric, ok bool) {
 // it applied. Under doc-strict (or when nothing needs rewriting, or the body is not a JSON
 // object) it returns body unchanged and applies nothing. Rewritten bodies lose their key order.
 func Normalize(p Profile, schema Schema, body []byte) (out []byte, applied []string) {
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil || m == nil {
-		return body, nil
+	b, applied := NormalizeBody(p, schema, DecodeBody(body))
+	return b.Raw, applied
+}
+
+// NormalizeBody is Normalize for a body decoded once (DecodeBody). It returns b itself when
+// nothing needs rewriting, else a new Body; b's Value is shared, so it is never written:
+// every map is copied before its first change.
+func NormalizeBody(p Profile, schema Schema, b *Body) (*Body, []string) {
+	src, isObj := b.Object()
+	if !isObj {
+		return b, nil
+	}
+	var applied []string
+	m, copied := src, false
+	own := func() map[string]any { // copy on the first write
+		if !copied {
+			m, copied = maps.Clone(src), true
+		}
+		return m
 	}
 	switch schema {
 	case SchemaCreateResponse:
-		if p.Accepts(ReadingCreateIDField, "taskId") {
-			applied = renameKey(m, "taskId", "taskID", LenCreateTaskID, applied)
+		if _, has := m["taskId"]; has && p.Accepts(ReadingCreateIDField, "taskId") {
+			applied = renameKey(own(), "taskId", "taskID", LenCreateTaskID, applied)
 		}
 	case SchemaErrorBody:
-		if _, _, ok, l := ParseError(p, body); l != "" && ok {
+		if _, _, ok, l := ParseErrorBody(p, b); l != "" && ok {
+			own()
 			applied = renameKey(m, "resultcode", "error_code", LenErrorResultcode, applied)
 			applied = renameKey(m, "resultmsg", "error_desc", "", applied)
 			if n, isNum := m["error_code"].(json.Number); isNum {
@@ -377,25 +337,27 @@ func Normalize(p Profile, schema Schema, body []byte) (out []byte, applied []str
 	case SchemaBatchTask:
 		if p.TimeFormat == Any {
 			if s, l := compactStartTime(m["startTime"]); l != "" {
-				m["startTime"] = s
+				own()["startTime"] = s
 				applied = append(applied, l)
 			}
 		}
 		if param, ok := m["param"].(map[string]any); ok && p.Accepts(ReadingQueryParam, QueryParamFileID) {
 			if _, has := param[QueryParamFileIDMember]; has {
+				param = maps.Clone(param)
+				own()["param"] = param
 				delete(param, QueryParamFileIDMember)
 				applied = append(applied, LenParamFileID)
 			}
 		}
 	}
 	if len(applied) == 0 {
-		return body, nil
+		return b, nil
 	}
 	enc, err := json.Marshal(m)
 	if err != nil {
-		return body, nil
+		return b, nil
 	}
-	return enc, applied
+	return &Body{Raw: enc, Value: m}, applied
 }
 
 // renameKey moves m[from] to m[to] when only from is present, recording leniency if non-empty.

@@ -12,6 +12,7 @@ import (
 	"github.com/xeipuuv/gojsonschema"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/internal/fastschema"
 )
 
 // Schema names one of the embedded JSON Schemas (draft-07).
@@ -45,8 +46,14 @@ const SourceSchema = "schema"
 // every schema exactly once, each with its own loader, before anyone can validate, and never
 // adds format checkers afterwards; validation then runs without a lock.
 // TestValidateConcurrent proves this under -race from 16 goroutines.
+//
+// gojsonschema is the validator of record: every schema violation reported is its. It costs
+// tens of microseconds per answer, so each schema is also compiled into a fastschema.Checker
+// that can only say "certainly conforms"; gojsonschema runs on every answer it cannot clear.
+// TestFastAgreesWithGojsonschema holds the two together.
 type SchemaSet struct {
 	compiled map[Schema]*gojsonschema.Schema
+	fast     map[Schema]*fastschema.Checker
 	raw      map[Schema][]byte
 }
 
@@ -63,7 +70,8 @@ func Schemas() (*SchemaSet, error) {
 }
 
 func compileSchemas() (*SchemaSet, error) {
-	set := &SchemaSet{compiled: map[Schema]*gojsonschema.Schema{}, raw: map[Schema][]byte{}}
+	set := &SchemaSet{compiled: map[Schema]*gojsonschema.Schema{}, fast: map[Schema]*fastschema.Checker{},
+		raw: map[Schema][]byte{}}
 	for _, name := range AllSchemas {
 		raw, err := schemaFS.ReadFile(string(name) + ".schema.json")
 		if err != nil {
@@ -76,7 +84,12 @@ func compileSchemas() (*SchemaSet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("compile schema %s: %w", name, err)
 		}
+		fast, err := fastschema.CompileJSON(raw, fastschema.Draft7)
+		if err != nil {
+			return nil, fmt.Errorf("compile schema %s for the fast check: %w", name, err)
+		}
 		set.compiled[name] = compiled
+		set.fast[name] = fast
 		set.raw[name] = raw
 	}
 	return set, nil
@@ -92,14 +105,22 @@ func (s *SchemaSet) Source(name Schema) []byte {
 // be) and a readable message. Malformed JSON or an unknown schema name is one violation; it
 // never panics.
 func (s *SchemaSet) Validate(name Schema, body []byte) batchcert.Violations {
+	return s.ValidateBody(name, DecodeBody(body))
+}
+
+// ValidateBody is Validate for a body decoded once (DecodeBody).
+func (s *SchemaSet) ValidateBody(name Schema, b *Body) batchcert.Violations {
 	compiled, ok := s.compiled[name]
 	if !ok {
 		return batchcert.Violations{{Source: SourceSchema, Message: fmt.Sprintf("unknown schema %q", name)}}
 	}
-	if !json.Valid(body) {
-		return batchcert.Violations{{Source: SourceSchema, Pointer: "", Message: "body is not well-formed JSON: " + jsonSyntaxError(body)}}
+	if b.Err != nil {
+		return batchcert.Violations{{Source: SourceSchema, Pointer: "", Message: "body is not well-formed JSON: " + jsonSyntaxError(b.Raw)}}
 	}
-	result, err := compiled.Validate(gojsonschema.NewBytesLoader(body))
+	if s.fast[name].Valid(b.Value) {
+		return nil
+	}
+	result, err := compiled.Validate(gojsonschema.NewRawLoader(b.Value))
 	if err != nil {
 		return batchcert.Violations{{Source: SourceSchema, Message: "body could not be validated: " + err.Error()}}
 	}

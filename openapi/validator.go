@@ -3,6 +3,7 @@ package openapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -16,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/internal/fastschema"
 )
 
 // DefaultCheckSecurity is whether a Validator reports a missing app_key or Authorization
@@ -29,6 +31,10 @@ type Validator struct {
 	router        routers.Router
 	checkSecurity bool
 	options       openapi3filter.Options
+	// envelope is options without the body, for ValidateDecodedResponse.
+	envelope openapi3filter.Options
+	// fast holds a fastschema.Checker per JSON response schema (nil where one does not compile).
+	fast map[*openapi3.SchemaRef]*fastschema.Checker
 }
 
 // Option configures a Validator.
@@ -68,6 +74,11 @@ func NewValidator(opts ...Option) (*Validator, error) {
 	}
 	for _, o := range opts {
 		o(v)
+	}
+	v.envelope = v.options
+	v.envelope.ExcludeResponseBody = true
+	if v.fast, err = compileFast(doc); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
@@ -232,4 +243,124 @@ func headerProblem(h http.Header, s *openapi3.SecurityScheme) string {
 		}
 	}
 	return ""
+}
+
+// ValidateDecodedResponse is ValidateResponse for a body the caller has decoded once:
+// value must be body as encoding/json decodes it into an any with UseNumber (what kin-openapi
+// itself would decode). kin-openapi checks the status and headers; the body is judged on
+// value, by a fastschema.Checker first and by kin-openapi's VisitJSON when the checker cannot
+// clear it, so every violation reported is still kin-openapi's. An exchange outside the plain
+// JSON case (HEAD, an undeclared status, another media type) takes ValidateResponse's path.
+func (v *Validator) ValidateDecodedResponse(ctx context.Context, req *http.Request, reqBody []byte,
+	status int, h http.Header, body []byte, value any) batchcert.Violations {
+	route, params, vs := v.route(req)
+	if vs != nil {
+		return vs
+	}
+	if h == nil {
+		h = http.Header{}
+	}
+	schema := jsonBodySchema(req, route, status, h)
+	if schema == nil {
+		return v.validateResponse(ctx, req, reqBody, route, params, status, h, body)
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: &v.envelope},
+		Status:                 status,
+		Header:                 h,
+		Options:                &v.envelope,
+	}
+	op := route.Operation.OperationID
+	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+		return convert(err, op, sideResponse)
+	}
+	if v.fast[schema].Valid(value) {
+		return nil
+	}
+	err := schema.Value.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsResponse())
+	if err == nil {
+		return nil
+	}
+	id := strings.TrimSpace(schema.Ref)
+	if id == "" {
+		id = strings.TrimSpace(schema.Value.Title)
+	}
+	if id != "" {
+		id = " " + id
+	}
+	return convert(&openapi3filter.ResponseError{Input: in, Reason: "response body doesn't match schema" + id, Err: err}, op, sideResponse)
+}
+
+// jsonBodySchema is the schema kin-openapi would validate a JSON answer's body against, or
+// nil when the answer is not the plain case ValidateDecodedResponse handles itself.
+func jsonBodySchema(req *http.Request, route *routers.Route, status int, h http.Header) *openapi3.SchemaRef {
+	switch status {
+	case http.StatusNotModified, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusMovedPermanently:
+		return nil
+	}
+	responses := route.Operation.Responses
+	if req.Method == http.MethodHead || responses.Len() == 0 {
+		return nil
+	}
+	ref := responses.Status(status)
+	if ref == nil {
+		ref = responses.Default()
+	}
+	if ref == nil || ref.Value == nil || len(ref.Value.Content) == 0 {
+		return nil
+	}
+	ct := h.Get("Content-Type")
+	mt, _, _ := strings.Cut(ct, ";")
+	if !strings.EqualFold(strings.TrimSpace(mt), "application/json") {
+		return nil
+	}
+	media := ref.Value.Content.Get(ct)
+	if media == nil || media.Schema == nil || media.Schema.Value == nil || len(media.Encoding) > 0 {
+		return nil
+	}
+	return media.Schema
+}
+
+// compileFast compiles a fastschema.Checker for every JSON response schema of doc; a schema
+// with a keyword fastschema does not support gets none and is always judged by kin-openapi.
+func compileFast(doc *openapi3.T) (map[*openapi3.SchemaRef]*fastschema.Checker, error) {
+	rootJSON, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("openapi: encoding the spec for the fast check: %w", err)
+	}
+	var root map[string]any
+	if err := json.Unmarshal(rootJSON, &root); err != nil {
+		return nil, fmt.Errorf("openapi: decoding the spec for the fast check: %w", err)
+	}
+	out := map[*openapi3.SchemaRef]*fastschema.Checker{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				media := resp.Value.Content.Get("application/json")
+				if media == nil || media.Schema == nil {
+					continue
+				}
+				if _, done := out[media.Schema]; done {
+					continue
+				}
+				out[media.Schema], _ = compileSchemaRef(root, media.Schema)
+			}
+		}
+	}
+	return out, nil
+}
+
+func compileSchemaRef(root map[string]any, ref *openapi3.SchemaRef) (*fastschema.Checker, error) {
+	enc, err := json.Marshal(ref)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(enc, &m); err != nil {
+		return nil, err
+	}
+	return fastschema.Compile(root, m, fastschema.OpenAPI30)
 }

@@ -18,6 +18,9 @@ type Contract interface {
 	ValidateExchange(ctx context.Context, op string, ex *Exchange) batchcert.Violations
 	// ErrorCode reads the error code of an error body; ok is false for a body that is none.
 	ErrorCode(body []byte) (code string, ok bool)
+	// Field reads a top-level string member of a body by its exact name, "" when the body
+	// is no JSON object or the member is absent or not a string.
+	Field(body []byte, name string) string
 	// Normalize rewrites an answer of op in a variant the profile accepts into the doc-strict
 	// shape (lenient: create's taskId becomes taskID, ...), so captures and expectations read
 	// one shape; under doc-strict it returns body unchanged.

@@ -52,6 +52,33 @@ type contract struct {
 	p       contracts.Profile
 	reqs    []Requirement
 	codes   []CodeContext
+	// bodies, tasks and sent decode each body once, however many layers and later answers
+	// read it (the runner asks for the error code, the validation and the invariants of one
+	// answer, and the next answer of a task is compared with this one).
+	bodies memo[*contracts.Body]
+	tasks  memo[decodedTask]
+	sent   memo[*contracts.CreateRequest]
+}
+
+type decodedTask struct {
+	task contracts.BatchTask
+	err  error
+}
+
+func (c *contract) body(raw []byte) *contracts.Body { return c.bodies.get(raw, contracts.DecodeBody) }
+
+// normalized is the answer in the doc-strict shape, decoded.
+func (c *contract) normalized(schema contracts.Schema, raw []byte) *contracts.Body {
+	b, _ := contracts.NormalizeBody(c.p, schema, c.body(raw))
+	return b
+}
+
+func (c *contract) task(norm *contracts.Body) (contracts.BatchTask, error) {
+	d := c.tasks.get(norm.Raw, func([]byte) decodedTask {
+		t, err := contracts.DecodeTaskBody(norm)
+		return decodedTask{t, err}
+	})
+	return d.task, d.err
 }
 
 var _ Contract = (*contract)(nil)
@@ -86,18 +113,23 @@ var bodySchema = map[string]contracts.Schema{
 
 func (c *contract) ValidateExchange(ctx context.Context, op string, ex *Exchange) batchcert.Violations {
 	var vs batchcert.Violations
-	code, _, ok, _ := contracts.ParseError(c.p, ex.RespBody)
+	b := c.body(ex.RespBody)
+	code, _, ok, _ := contracts.ParseErrorBody(c.p, b)
 	isErr := code != ""
 	schema, known := bodySchema[op]
 	if isErr || ex.Status >= 400 {
 		schema, known = contracts.SchemaErrorBody, true
 	}
-	body := ex.RespBody
+	norm := b
 	if known {
-		body, _ = contracts.Normalize(c.p, schema, ex.RespBody)
+		norm, _ = contracts.NormalizeBody(c.p, schema, b)
 	}
 	if ex.request != nil {
-		vs = append(vs, c.v.ValidateResponse(ctx, ex.request, ex.ReqBody, ex.Status, ex.RespHeader, body)...)
+		if norm.Err == nil {
+			vs = append(vs, c.v.ValidateDecodedResponse(ctx, ex.request, ex.ReqBody, ex.Status, ex.RespHeader, norm.Raw, norm.Value)...)
+		} else {
+			vs = append(vs, c.v.ValidateResponse(ctx, ex.request, ex.ReqBody, ex.Status, ex.RespHeader, norm.Raw)...)
+		}
 	}
 	if ct := ex.RespHeader.Get("Content-Type"); ct != "" || len(ex.RespBody) > 0 {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
@@ -114,7 +146,7 @@ func (c *contract) ValidateExchange(ctx context.Context, op string, ex *Exchange
 			Pointer: "/error_code", Message: fmt.Sprintf("HTTP %d without an error code", ex.Status)})
 	}
 	if known {
-		for _, v := range c.schemas.Validate(schema, body) {
+		for _, v := range c.schemas.ValidateBody(schema, norm) {
 			v.Operation = op
 			vs = append(vs, v)
 		}
@@ -139,46 +171,53 @@ func dedupe(vs batchcert.Violations) batchcert.Violations {
 
 func (c *contract) Normalize(op string, status int, body []byte) []byte {
 	schema, known := bodySchema[op]
-	if code, _, _, _ := contracts.ParseError(c.p, body); code != "" || status >= 400 {
+	if code, _, _, _ := contracts.ParseErrorBody(c.p, c.body(body)); code != "" || status >= 400 {
 		schema, known = contracts.SchemaErrorBody, true
 	}
 	if !known {
 		return body
 	}
-	out, _ := contracts.Normalize(c.p, schema, body)
-	return out
+	return c.normalized(schema, body).Raw
 }
 
 func (c *contract) ErrorCode(body []byte) (string, bool) {
-	code, _, _, _ := contracts.ParseError(c.p, body)
+	code, _, _, _ := contracts.ParseErrorBody(c.p, c.body(body))
 	return code, code != ""
+}
+
+func (c *contract) Field(body []byte, name string) string {
+	m, _ := c.body(body).Object()
+	s, _ := m[name].(string)
+	return s
 }
 
 func (c *contract) Schema(name string, body []byte) batchcert.Violations {
 	s := contracts.Schema(name)
-	norm, _ := contracts.Normalize(c.p, s, body)
-	return c.schemas.Validate(s, norm)
+	return c.schemas.ValidateBody(s, c.normalized(s, body))
 }
 
 func (c *contract) Task(obs TaskObservation) batchcert.Violations {
-	raw, _ := contracts.Normalize(c.p, contracts.SchemaBatchTask, obs.Raw)
-	task, err := contracts.DecodeTask(raw)
+	norm := c.normalized(contracts.SchemaBatchTask, obs.Raw)
+	task, err := c.task(norm)
 	if err != nil {
 		return batchcert.Violations{{Source: contracts.SourceInvariant, Operation: "queryBatchTask",
 			Requirement: "RSP.query.taskId", Message: err.Error()}}
 	}
-	o := contracts.Observation{Task: task, Raw: raw, SelectTags: obs.SelectTags}
+	o := contracts.Observation{Task: task, Raw: norm.Raw, SelectTags: obs.SelectTags}
+	o.Doc, _ = norm.Object()
 	if obs.Prev != nil {
-		prevRaw, _ := contracts.Normalize(c.p, contracts.SchemaBatchTask, obs.Prev)
-		if prev, err := contracts.DecodeTask(prevRaw); err == nil {
+		if prev, err := c.task(c.normalized(contracts.SchemaBatchTask, obs.Prev)); err == nil {
 			o.Prev = &prev
 		}
 	}
 	if obs.Sent != nil {
-		var sent contracts.CreateRequest
-		if json.Unmarshal(obs.Sent, &sent) == nil {
-			o.Sent = &sent
-		}
+		o.Sent = c.sent.get(obs.Sent, func(raw []byte) *contracts.CreateRequest {
+			var sent contracts.CreateRequest
+			if json.Unmarshal(raw, &sent) != nil {
+				return nil
+			}
+			return &sent
+		})
 	}
 	return contracts.CheckTask(c.p, o)
 }
