@@ -77,6 +77,10 @@ type Evidence struct {
 	Request  string `json:"request"`
 	Response string `json:"response"`
 	Curl     string `json:"curl"`
+	// Script is a bash script that replays the scenario's requests up to this exchange against
+	// the target and tells whether the answer shows the failure again (failures only). It logs
+	// in from the secrets' environment variables and carries no secret and no token.
+	Script string `json:"script,omitempty"`
 }
 
 // Coverage says what a run exercised.

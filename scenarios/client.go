@@ -430,7 +430,7 @@ func (r *redactor) check(c *batchcert.Check) {
 		c.Violations[i].Message = r.redact(c.Violations[i].Message)
 	}
 	for i, e := range c.Evidence {
-		c.Evidence[i] = batchcert.Evidence{Request: r.redact(e.Request), Response: r.redact(e.Response), Curl: r.redact(e.Curl)}
+		c.Evidence[i].Request, c.Evidence[i].Response, c.Evidence[i].Curl = r.redact(e.Request), r.redact(e.Response), r.redact(e.Curl)
 	}
 }
 

@@ -31,6 +31,8 @@ type scenarioRun struct {
 	// tasks maps a task id to what create was sent and the last query answer.
 	mu    sync.Mutex
 	tasks map[string]*taskTrace
+	// replay is every call the scenario made, in order, for its reproducers (reproducer.go).
+	replay []replayStep
 	// broken maps a variable an earlier step failed to capture to why (cascade.go), under mu.
 	broken map[string]string
 	// obs is the observation each query answer was judged in (coverage.go), under mu.
@@ -145,6 +147,7 @@ func (r *scenarioRun) step(ctx context.Context, st Step) {
 			r.vars[k] = out
 		}
 	case st.Control != nil:
+		r.recordControl(st, st.Control)
 		if err := r.s.control.do(ctx, st.Control); err != nil {
 			r.errorCheck(r.id(st, "control"), nil, err)
 		}
@@ -303,6 +306,7 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, pace b
 			ex = r.s.client.do(ctx, req.Method, path, q, h, body)
 		}
 		exs = append(exs, ex)
+		r.record(ex, alias, managed)
 		if ex.Err != nil {
 			break
 		}

@@ -57,6 +57,7 @@ func (r *scenarioRun) poll(ctx context.Context, st Step) {
 			if elapsed > deadline {
 				break
 			}
+			r.recordControl(st, &ControlStep{Advance: p.Advance})
 			if err := r.s.control.do(ctx, &ControlStep{Advance: p.Advance}); err != nil {
 				r.failExpectations(st, st.Expect, batchcert.Errored, err.Error(), nil)
 				return

@@ -57,6 +57,10 @@ type Config struct {
 	Transport string
 	// Gate is what the verdict demands beyond passing MUST checks (batchcert.Decide).
 	Gate batchcert.Gate
+	// ServeCommand, when the target is a reference platform started in-process, is the
+	// `batchcert serve` command that starts the same platform (world, faults, readings): the
+	// failures' reproducer scripts name it and replay against its default addresses.
+	ServeCommand string
 	// Operations overrides the embedded GraphQL operations (OperationsFS): a directory holding
 	// createBatchTask.graphql, batchTask.graphql and taskDetails.graphql.
 	Operations fs.FS
@@ -411,6 +415,7 @@ func (s *Suite) Play(ctx context.Context, sc *Scenario) []batchcert.Check {
 		if len(r.checks) > 0 && r.checks[0].Duration == 0 {
 			r.checks[0].Duration = time.Since(start)
 		}
+		r.attachReproducers()
 	}
 	for i := range r.checks {
 		s.finish(&r.checks[i])
