@@ -3,6 +3,7 @@ package loadtest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,9 +32,12 @@ const (
 
 // ShardMerge is the merge of a distributed capacity search's shards.
 type ShardMerge struct {
-	RunID string
-	Count int
-	Plan  ShardPlan
+	RunID   string
+	Count   int
+	Plan    ShardPlan
+	Target  batchcert.Target
+	Profile string
+	StartAt time.Time
 	// Capacity is the search judged on every present shard's results together, with one
 	// entry per shard in Capacity.Shards.
 	Capacity *batchcert.CapacityResult
@@ -126,7 +130,11 @@ func (m *ShardManifest) check() error {
 // that is missing, failed, still says running, or whose files disagree (a truncated stream)
 // is left out and named in Incomplete. Shard files of different runs, or two manifests of one
 // shard, are a usage error.
-func MergeShards(paths ...string) (*ShardMerge, error) {
+func MergeShards(paths ...string) (*ShardMerge, error) { return MergeShardsOf(0, paths...) }
+
+// MergeShardsOf is MergeShards of a run the caller knows has count shards (0: as the
+// manifests say): a manifest of another count is a usage error.
+func MergeShardsOf(count int, paths ...string) (*ShardMerge, error) {
 	files, err := FindShardManifests(paths...)
 	if err != nil {
 		return nil, err
@@ -142,7 +150,8 @@ func MergeShards(paths ...string) (*ShardMerge, error) {
 		if first == nil {
 			first = m
 		}
-		if m.RunID != first.RunID || m.Count != first.Count || !m.StartAt.Equal(first.StartAt) || !reflect.DeepEqual(m.Plan, first.Plan) {
+		if m.RunID != first.RunID || m.Count != first.Count || !m.StartAt.Equal(first.StartAt) || !reflect.DeepEqual(m.Plan, first.Plan) ||
+			m.Target != first.Target || m.Profile != first.Profile {
 			return nil, batchcert.Usagef("merge: %s is of another run than %s (run %q of %d shards, not %q of %d, or another plan)",
 				f, files[0], m.RunID, m.Count, first.RunID, first.Count)
 		}
@@ -152,9 +161,12 @@ func MergeShards(paths ...string) (*ShardMerge, error) {
 		byIndex[m.Index] = m
 		dirOf[m.Index] = f
 	}
+	if count > 0 && first.Count != count {
+		return nil, batchcert.Usagef("merge: %s is a shard of %d, not of %d", files[0], first.Count, count)
+	}
 	plan := first.Plan
 	cfg := CapacityConfig{SLOp99: plan.SLOp99, MaxErrorRate: plan.MaxErrorRate}
-	sm := &ShardMerge{RunID: first.RunID, Count: first.Count, Plan: plan,
+	sm := &ShardMerge{RunID: first.RunID, Count: first.Count, Plan: plan, Target: first.Target, Profile: first.Profile, StartAt: first.StartAt,
 		Capacity: &batchcert.CapacityResult{Operation: plan.Operation, SLOp99: plan.SLOp99, MaxErrorRate: plan.MaxErrorRate}}
 	steps := make([]*mergedStep, len(plan.Rates))
 	for k, r := range plan.Rates {
@@ -301,6 +313,28 @@ func (c *clockBounds) add(r *vegeta.Result) {
 // target's clock jumped).
 func (c *clockBounds) bounds() (lo, hi time.Duration, ok bool) {
 	return c.lo, c.hi, c.n > 0 && c.lo <= c.hi
+}
+
+// WaitForShards polls paths until count shards have written a final manifest (ok or failed),
+// or until the clock reaches until; it returns how many had. Unreadable manifests count as
+// not yet written: the merge reports them.
+func WaitForShards(ctx context.Context, clock Clock, count int, until time.Time, poll time.Duration, paths ...string) (int, error) {
+	for {
+		done := 0
+		if files, err := FindShardManifests(paths...); err == nil {
+			for _, f := range files {
+				if m, err := ReadShardManifest(f); err == nil && m.Status != ShardRunning {
+					done++
+				}
+			}
+		}
+		if done >= count || !clock.Now().Before(until) {
+			return done, nil
+		}
+		if err := clock.Sleep(ctx, min(poll, until.Sub(clock.Now()))); err != nil {
+			return done, err
+		}
+	}
 }
 
 // readShard reads a finished shard's histogram export and result stream and checks that they

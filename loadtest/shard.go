@@ -67,6 +67,10 @@ type ShardConfig struct {
 	// Clock times the common start (RealClock when nil); the steps themselves run on wall
 	// time, as vegeta does.
 	Clock Clock
+	// Describe is what the manifest says of the target (never credentials), and Profile the
+	// profile's reading, for the merged results.
+	Describe batchcert.Target
+	Profile  string
 }
 
 // ShardFiles are the files of shard index in a results directory.
@@ -84,6 +88,9 @@ type ShardManifest struct {
 	Index   int       `json:"index"`
 	Count   int       `json:"count"`
 	StartAt time.Time `json:"startAt"`
+	// Target and Profile are what was loaded (no credentials), for the merged results.
+	Target  batchcert.Target `json:"target"`
+	Profile string           `json:"profile,omitempty"`
 	// Began is when the first step began, by the shard's clock.
 	Began  time.Time `json:"began,omitzero"`
 	Status string    `json:"status"`
@@ -268,7 +275,7 @@ func RunShard(ctx context.Context, t Target, cfg ShardConfig) (*ShardManifest, e
 	cc := c.shardCapacity(share)
 	manName, resName, histName := ShardFiles(c.Index)
 	m := &ShardManifest{Format: ShardFormat, RunID: c.RunID, Index: c.Index, Count: c.Count, StartAt: c.StartAt.UTC(),
-		Status: ShardRunning, Apps: mine, Share: share, Results: resName, Histograms: histName,
+		Target: c.Describe, Profile: c.Profile, Status: ShardRunning, Apps: mine, Share: share, Results: resName, Histograms: histName,
 		Plan: ShardPlan{Operation: cc.Operation, Rates: slices.Clone(c.Capacity.Rates), StepDuration: cc.StepDuration,
 			StepGap: c.StepGap, SLOp99: cc.SLOp99, MaxErrorRate: cc.MaxErrorRate}}
 	manPath := filepath.Join(c.Dir, manName)
