@@ -187,7 +187,7 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 		ex.RespHeader = clipHeader(resp.Header)
 		ex.Duration = time.Since(start)
 		ex.Err = fmt.Errorf("%s %s: %w (%d, at most %d)", method, path, ErrTooManyHeaders, n, MaxHeaderFields)
-		c.answered()
+		c.answered(path)
 		return ex
 	}
 	ex.RespBody, err = io.ReadAll(io.LimitReader(resp.Body, c.limit+1))
@@ -201,7 +201,7 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 		ex.RespBody = ex.RespBody[:c.limit]
 		ex.Err = fmt.Errorf("%s %s: %w (%d bytes)", method, path, ErrBodyTooLarge, c.limit)
 	}
-	c.answered()
+	c.answered(path)
 	c.learnTokens(ex.RespBody)
 	return ex
 }
@@ -237,7 +237,12 @@ func (c *client) transportFailed(ctx context.Context, err error) {
 	}
 }
 
-func (c *client) answered() {
+// answered ends a run of transport failures, unless the answer was a login's or a refresh's:
+// a target that logs in but answers no batch-task call is no less dead.
+func (c *client) answered(path string) {
+	if strings.HasPrefix(path, "/iocm/app/sec/") {
+		return
+	}
 	c.failMu.Lock()
 	c.failures = 0
 	c.failMu.Unlock()

@@ -122,7 +122,13 @@ func PlanRun(cfg Config) (Plan, error) {
 				d, _ := time.ParseDuration(st.Poll.Deadline)
 				p.Waiting += d
 			case st.Concurrent != nil:
-				p.Requests += st.Concurrent.Count
+				// Count may be a template ("{{.taskLimit}}"): a burst of unknown size counts
+				// as one request per unfinished-task slot the docs allow.
+				if n, err := strconv.Atoi(fmt.Sprint(st.Concurrent.Count)); err == nil && n > 0 {
+					p.Requests += n
+				} else {
+					p.Requests += 11
+				}
 			case st.Wait != nil:
 				if s, err := strconv.ParseFloat(fmt.Sprint(st.Wait.Seconds), 64); err == nil && s > 0 {
 					p.Waiting += time.Duration(s * float64(time.Second))

@@ -35,6 +35,8 @@ type loadFlags struct {
 	operation    string
 	// perProbeDeadline bounds each probe by its plan plus probeGrace (no -deadline given).
 	perProbeDeadline bool
+	// shard holds load capacity's shard flags (merge.go); nil for certify.
+	shard *shardFlags
 }
 
 func addLoadFlags(fs *flag.FlagSet) *loadFlags {
@@ -55,7 +57,7 @@ func addLoadFlags(fs *flag.FlagSet) *loadFlags {
 
 func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs := newFlagSet("load", loadUsage, stdout)
+		fs, _, _, _, _ := loadFlagSet("load", stdout) // so that load -h lists the probes' flags
 		if err := parseFlags(fs, args, stderr); err != nil {
 			return err
 		}
@@ -67,11 +69,7 @@ func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	default:
 		return batchcert.Usagef("load: unknown probe %q (throttle, tasklimit or capacity)", probe)
 	}
-	fs := newFlagSet("load "+probe, loadUsage, stdout)
-	tf := addTargetFlags(fs, 1)
-	lf := addLoadFlags(fs)
-	out := fs.String("out", defaultOut, "`dir` for results.json and the reports")
-	df := addDeadlineFlag(fs)
+	fs, tf, lf, out, df := loadFlagSet("load "+probe, stdout)
 	if err := parseFlags(fs, args[1:], stderr); err != nil {
 		return err
 	}
@@ -80,6 +78,9 @@ func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	if err := validLoadFlags(fs, lf); err != nil {
 		return err
+	}
+	if lf.shard.active() {
+		return runShardLoad(ctx, probe, fs, tf, lf, lf.shard, *out, stdout, stderr)
 	}
 	if probe == "capacity" && tf.file == "" {
 		liftReferenceLimits(tf, lf)
@@ -119,6 +120,8 @@ func loadOutcome(ctx context.Context, res *batchcert.Results, err error) error {
 		return err
 	}
 	switch {
+	case err != nil && ctx.Err() != nil:
+		res.MarkIncomplete(interruptCause(ctx)) // the run's own stop, named by its cause
 	case err != nil:
 		res.MarkIncomplete("a load probe stopped early: " + err.Error())
 	case ctx.Err() != nil:
@@ -328,7 +331,8 @@ func capacityCheck(op string, res *batchcert.CapacityResult, vs []batchcert.Viol
 	c := batchcert.Check{ID: "capacity.contract-under-load", Scenario: "load-capacity",
 		Requirements: []string{req}, Severity: batchcert.Must, Outcome: batchcert.Pass, Violations: vs}
 	if res != nil {
-		c.Message = fmt.Sprintf("sustained %.0f %s requests/s with p99 under %s", res.Sustained, op, res.SLOp99)
+		c.Message = fmt.Sprintf("sustained %s of %s with p99 under %s", batchcert.FormatRate(res.Sustained), op,
+			batchcert.FormatDuration(res.SLOp99))
 	}
 	if len(vs) > 0 {
 		c.Outcome = batchcert.Fail
@@ -337,16 +341,31 @@ func capacityCheck(op string, res *batchcert.CapacityResult, vs []batchcert.Viol
 	return c
 }
 
+// printLoad prints the probes' headline figures, rounded for people (results.json keeps the
+// exact values).
 func printLoad(w io.Writer, l *batchcert.LoadResults) {
 	if t := l.Throttle; t != nil {
 		fmt.Fprintf(w, "%-22s measured %d per %s (%s), concurrent %d; declared %d per %s\n", "throttle",
-			t.MeasuredLimit, t.MeasuredWindow, t.WindowType, t.MeasuredConcurrent, t.DeclaredLimit, t.DeclaredWindow)
+			t.MeasuredLimit, batchcert.FormatDuration(t.MeasuredWindow), t.WindowType, t.MeasuredConcurrent,
+			t.DeclaredLimit, batchcert.FormatDuration(t.DeclaredWindow))
 	}
 	if t := l.TaskLimit; t != nil {
-		fmt.Fprintf(w, "%-22s limit %d, %d runs of %d concurrent creates, admitted %v\n", "task limit",
-			t.Limit, t.Runs, t.Concurrency, t.Admitted)
+		fmt.Fprintf(w, "%-22s limit %d, %s of %d concurrent creates, admitted %v\n", "task limit",
+			t.Limit, batchcert.Plural(t.Runs, "run"), t.Concurrency, t.Admitted)
 	}
 	if c := l.Capacity; c != nil {
-		fmt.Fprintf(w, "%-22s sustained %.0f requests/s (p99 SLO %s, %d steps)\n", "capacity", c.Sustained, c.SLOp99, len(c.Steps))
+		fmt.Fprintf(w, "%-22s sustained %s (p99 SLO %s, %s)\n", "capacity", batchcert.FormatRate(c.Sustained),
+			batchcert.FormatDuration(c.SLOp99), batchcert.Plural(len(c.Steps), "step"))
 	}
+}
+
+// loadFlagSet is the flag set of load PROBE, and of bare load, so that load -h lists them.
+func loadFlagSet(name string, stdout io.Writer) (*flag.FlagSet, *targetFlags, *loadFlags, *string, *deadlineFlag) {
+	fs := newFlagSet(name, loadUsage, stdout)
+	tf := addTargetFlags(fs, 1)
+	lf := addLoadFlags(fs)
+	lf.shard = addShardFlags(fs)
+	out := fs.String("out", defaultOut, "`dir` for results.json and the reports")
+	df := addDeadlineFlag(fs)
+	return fs, tf, lf, out, df
 }
