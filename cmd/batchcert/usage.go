@@ -2,10 +2,13 @@ package main
 
 import (
 	"flag"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/refplatform"
 	"github.com/batchcert/batchcert/scenarios"
 )
 
@@ -61,4 +64,51 @@ func checkProfile(t *scenarios.Target, lookup func(string) (string, bool)) error
 		}
 	}
 	return nil
+}
+
+// serveCommand is the `batchcert serve` command that starts the platform c configures on
+// serve's default addresses: what a reproducer of an in-process run replays against.
+func serveCommand(c refplatform.Config) string {
+	d := refplatform.DefaultConfig()
+	parts := []string{"batchcert", "serve", "-addr", "127.0.0.1:8743", "-control-addr", "127.0.0.1:8744",
+		"-time-scale", strconv.FormatFloat(c.TimeScale, 'g', -1, 64)}
+	if c.WorldFile != "" {
+		abs, err := filepath.Abs(c.WorldFile)
+		if err != nil {
+			abs = c.WorldFile
+		}
+		parts = append(parts, "-world", shellWord(abs))
+	}
+	if c.Throttle.Limit != d.Throttle.Limit {
+		parts = append(parts, "-throttle-limit", strconv.Itoa(c.Throttle.Limit))
+	}
+	if c.Throttle.Window != d.Throttle.Window {
+		parts = append(parts, "-throttle-window", c.Throttle.Window.String())
+	}
+	if c.Throttle.Type != d.Throttle.Type {
+		parts = append(parts, "-throttle-type", shellWord(c.Throttle.Type))
+	}
+	if c.Throttle.RejectedCount != d.Throttle.RejectedCount {
+		parts = append(parts, "-throttle-rejected-count="+strconv.FormatBool(c.Throttle.RejectedCount))
+	}
+	if c.TaskLimit != d.TaskLimit {
+		parts = append(parts, "-task-limit", strconv.Itoa(c.TaskLimit))
+	}
+	for _, f := range c.Faults {
+		parts = append(parts, "-fault", shellWord(f))
+	}
+	for _, r := range c.Readings {
+		parts = append(parts, "-reading", shellWord(r))
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellWord quotes s for a shell when it needs it.
+func shellWord(s string) string {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./=:,", c)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
 }
