@@ -141,6 +141,7 @@ func checkConfig(runRE string, sf *suiteFlags) (scenarios.Config, error) {
 // check runs the certification suite against a session's target.
 func check(ctx context.Context, sess *session, cfg scenarios.Config, stderr io.Writer) (*batchcert.Results, error) {
 	cfg.Target, cfg.Secrets, cfg.Progress = sess.target, sess.secrets, stderr
+	cfg.ServeCommand = sess.serve
 	if st, ok := cfg.State.(*stateFile); ok {
 		if sess.ref != nil {
 			cfg.State = nil // the embedded reference is reset for every scenario

@@ -36,6 +36,8 @@ type session struct {
 	target  *scenarios.Target
 	secrets func(string) (string, bool)
 	ref     *refplatform.Server
+	// serve is the `batchcert serve` command that starts the same reference (reproducers).
+	serve string
 }
 
 func (s *session) close() {
@@ -83,7 +85,7 @@ func (tf *targetFlags) open(stderr io.Writer) (*session, error) {
 		t.Name += " (readings: " + strings.Join(tf.ref.Readings, ", ") + ")"
 	}
 	fmt.Fprintf(stderr, "reference platform at %s\n", srv.URL())
-	return &session{target: t, secrets: worldSecrets(t, world), ref: srv}, nil
+	return &session{target: t, secrets: worldSecrets(t, world), ref: srv, serve: serveCommand(tf.ref)}, nil
 }
 
 var secretRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
