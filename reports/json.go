@@ -116,7 +116,9 @@ func normalized(r *batchcert.Results) *batchcert.Results {
 		if ch.Evidence != nil {
 			ev := make([]batchcert.Evidence, len(ch.Evidence))
 			for j, e := range ch.Evidence {
-				ev[j] = batchcert.Evidence{Request: redact(e.Request), Response: redact(e.Response), Curl: redact(e.Curl)}
+				// The script is kept as written: it carries no credential (the suite scrubs it),
+				// and its "Bearer ${TOKEN_...}" must survive the bearer pattern.
+				ev[j] = batchcert.Evidence{Request: redact(e.Request), Response: redact(e.Response), Curl: redact(e.Curl), Script: e.Script}
 			}
 			ch.Evidence = ev
 		}

@@ -9,8 +9,10 @@ import (
 )
 
 func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("certify", "certify [-target FILE] [-profile NAME] [-transport rest|graphql] [-out DIR] [-load=false]", stdout)
+	fs := newFlagSet("certify", "certify [-target FILE] [-run SELECTORS] [-list] [-profile NAME] [-transport rest|graphql] [-out DIR] [-load=false]", stdout)
 	tf := addTargetFlags(fs, 1)
+	runRE := addRunFlag(fs)
+	list := addListFlag(fs)
 	sf := addSuiteFlags(fs)
 	withLoad := fs.Bool("load", true, "run the load probes after the suite: throttle, task-limit race, a short capacity step")
 	lf := addLoadFlags(fs)
@@ -24,8 +26,18 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err := validLoadFlags(fs, lf); err != nil {
 		return err
 	}
-	cfg, err := checkConfig("", sf)
+	cfg, err := checkConfig(*runRE, sf)
 	if err != nil {
+		return err
+	}
+	if *list {
+		var plans *loadFlags
+		if *withLoad {
+			plans = lf
+		}
+		return listPlan(stdout, tf, cfg, plans)
+	}
+	if _, _, err := selectScenarios(cfg); err != nil {
 		return err
 	}
 	sess, err := tf.open(stderr)
@@ -33,6 +45,7 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		return err
 	}
 	defer sess.close()
+	sess.junitShould = sf.junitShould
 	// -deadline bounds the whole run; without it the check phase and each probe get their own.
 	runCtx, cancel := df.within(ctx, 0, "certify", stderr)
 	defer cancel()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -20,9 +19,10 @@ import (
 const defaultOut = "batchcert-out"
 
 func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", "check [-target FILE] [-run REGEXP] [-profile NAME] [-transport rest|graphql] [-out DIR]", stdout)
+	fs := newFlagSet("check", "check [-target FILE] [-run SELECTORS] [-list] [-profile NAME] [-transport rest|graphql] [-out DIR]", stdout)
 	tf := addTargetFlags(fs, 1)
-	runRE := fs.String("run", "", "run only the scenarios whose name matches `regexp`")
+	runRE := addRunFlag(fs)
+	list := addListFlag(fs)
 	sf := addSuiteFlags(fs)
 	df := addDeadlineFlag(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -35,11 +35,18 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	if *list {
+		return listPlan(stdout, tf, cfg, nil)
+	}
+	if _, _, err := selectScenarios(cfg); err != nil {
+		return err
+	}
 	sess, err := tf.open(stderr)
 	if err != nil {
 		return err
 	}
 	defer sess.close()
+	sess.junitShould = sf.junitShould
 	ctx, cancel := df.within(ctx, checkDeadline(sess, cfg, stderr), "check", stderr)
 	defer cancel()
 	res, err := check(ctx, sess, cfg, stderr)
@@ -67,6 +74,8 @@ func checkDeadline(sess *session, cfg scenarios.Config, stderr io.Writer) time.D
 // suiteFlags are the flags of every command that runs the suite and writes reports.
 type suiteFlags struct {
 	profile, transport, out, gate, exceptions string
+	// junitShould is -junit-should, how junit.xml writes a failed SHOULD check.
+	junitShould string
 	// The run budget on a target batchcert does not control.
 	realTime bool
 	maxWait  time.Duration
@@ -85,6 +94,7 @@ func addSuiteFlags(fs *flag.FlagSet) *suiteFlags {
 	fs.BoolVar(&sf.realTime, "real-time", false,
 		"on a target without control, also run the scenarios that wait for platform time (lifecycle, tokens, quick throttle and task-limit checks) on its own clock, in parallel")
 	fs.DurationVar(&sf.maxWait, "max-wait", scenarios.DefaultMaxWait, "bound on one wait of the run budget or a real-time step (a task slot, a throttle window, a timeout)")
+	fs.StringVar(&sf.junitShould, "junit-should", reports.JUnitShouldNote, junitShouldUsage())
 	fs.StringVar(&sf.state, "state", "", "`file` keeping the run budget between runs against a target (default: one per target in the user cache directory; none: keep nothing)")
 	return sf
 }
@@ -122,12 +132,15 @@ func checkConfig(runRE string, sf *suiteFlags) (scenarios.Config, error) {
 	default:
 		return cfg, batchcert.Usagef("-transport: %q is not rest or graphql", transport)
 	}
-	if runRE != "" {
-		re, err := regexp.Compile(runRE)
-		if err != nil {
-			return cfg, batchcert.Usagef("-run: %w", err)
-		}
-		cfg.Run = re
+	sel, err := scenarios.ParseSelector(runRE)
+	if err != nil {
+		return cfg, batchcert.Usagef("-run: %w", err)
+	}
+	cfg.Select = sel
+	switch sf.junitShould {
+	case "", reports.JUnitShouldNote, reports.JUnitShouldFailure:
+	default:
+		return cfg, batchcert.Usagef("-junit-should: %q is not %s", sf.junitShould, strings.Join(reports.JUnitShouldModes, " or "))
 	}
 	switch profile {
 	case "", "doc-strict", "lenient":
@@ -199,6 +212,9 @@ func finish(ctx context.Context, res *batchcert.Results, out string, sess *sessi
 	}
 	creds.redactResults(res)
 	paths, err := reports.WriteAll(out, res)
+	if err == nil && sess.junitShould == reports.JUnitShouldFailure {
+		err = rewriteJUnit(out, res, sess.junitShould)
+	}
 	if err != nil {
 		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("write reports: %w", err)}
 	}

@@ -23,8 +23,24 @@ func newFlagSet(name, usageLine string, stdout io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; -h prints usage and yields errHelp; a bad flag is a usage error (exit 2).
+// parseFlags parses args; -h prints usage and yields errHelp; a bad flag, or an argument that is
+// not a flag, is a usage error (exit 2): a stray argument is never silently ignored.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	if err := parseFlagsArgs(fs, args, stderr); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		out := fs.Output()
+		fs.SetOutput(stderr)
+		fs.Usage()
+		fs.SetOutput(out)
+		return batchcert.Usagef("%s: unexpected argument %q (it takes flags only; see batchcert %s -h)", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// parseFlagsArgs is parseFlags for a command that takes positional arguments (report).
+func parseFlagsArgs(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)

@@ -70,7 +70,8 @@ func (c *credentials) redactResults(res *batchcert.Results) {
 			ch.Violations[j].Message = c.redact(ch.Violations[j].Message)
 		}
 		for j, e := range ch.Evidence {
-			ch.Evidence[j] = batchcert.Evidence{Request: c.redact(e.Request), Response: c.redact(e.Response), Curl: c.redact(e.Curl)}
+			ch.Evidence[j] = batchcert.Evidence{Request: c.redact(e.Request), Response: c.redact(e.Response), Curl: c.redact(e.Curl),
+				Script: c.redact(e.Script)}
 		}
 	}
 	for i, r := range res.VerdictReasons {
