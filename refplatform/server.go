@@ -51,6 +51,7 @@ type Server struct {
 	ln, cln        net.Listener
 	srv, csrv      *http.Server
 	certFile       string
+	certReused     bool
 	tlsConf        *tls.Config
 	stopPump, pump chan struct{}
 	closed         atomic.Bool
@@ -126,9 +127,9 @@ func WithControlAddr(addr string) Option {
 	return func(s *Server) error { s.controlAddr = addr; return nil }
 }
 
-// WithTLS serves the platform over HTTPS with a fresh self-signed ECDSA certificate for
-// 127.0.0.1, ::1 and localhost, written to certDir/cert.pem (key.pem beside it) so clients
-// can trust it.
+// WithTLS serves the platform over HTTPS with a self-signed ECDSA certificate for 127.0.0.1,
+// ::1 and localhost in certDir/cert.pem (key.pem beside it), so clients can trust it: the one
+// already there when it is valid, else a fresh one written there.
 func WithTLS(certDir string) Option {
 	return func(s *Server) error {
 		if certDir == "" {
@@ -271,11 +272,11 @@ func (s *Server) runPump() {
 }
 
 func (s *Server) setupTLS() error {
-	cert, certFile, err := writeSelfSigned(s.certDir)
+	cert, certFile, reused, err := loadOrWriteSelfSigned(s.certDir)
 	if err != nil {
 		return fmt.Errorf("refplatform: %w", err)
 	}
-	s.certFile = certFile
+	s.certFile, s.certReused = certFile, reused
 	conf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if s.clientCA != "" {
 		pem, err := os.ReadFile(s.clientCA)
@@ -318,6 +319,10 @@ func (s *Server) ControlURL() string {
 
 // CertFile is the PEM file of the server certificate clients should trust ("" without TLS).
 func (s *Server) CertFile() string { return s.certFile }
+
+// CertReused reports whether the certificate was already in the TLS directory (not minted at
+// this start).
+func (s *Server) CertReused() bool { return s.certReused }
 
 // Handler is the platform API's handler, for use without Open (httptest, fuzzing).
 func (s *Server) Handler() http.Handler { return s.p }

@@ -637,3 +637,30 @@ func (r *scenarioRun) requestApps(req Request, v vars) (app, taskApp string, err
 	}
 	return app, taskApp, nil
 }
+
+// paceMode is how a request meets the run's throttle budget.
+type paceMode int
+
+const (
+	// paceWait waits for room in the window, then logs the call.
+	paceWait paceMode = iota
+	// paceRecord sends at once and logs the call (a step meant to meet the throttle).
+	paceRecord
+	// paceReserved sends at once: the burst it belongs to reserved its room beforehand.
+	paceReserved
+)
+
+// maxConcurrent bounds the copies of one concurrent step.
+const maxConcurrent = 1000
+
+// countHint is a concurrent step's count for a plan made before the run: the number, or for a
+// template the largest count it may render (maxConcurrent).
+func (c *Concurrent) countHint() int {
+	switch n := c.Count.(type) {
+	case int:
+		return n
+	case float64:
+		return int(n)
+	}
+	return maxConcurrent
+}

@@ -179,12 +179,13 @@ func (r *scenarioRun) step(ctx context.Context, st Step) {
 // send makes one request (re-logging in once when a managed token was refused) and returns the
 // exchanges it took and whether the query asked for tags.
 func (r *scenarioRun) send(ctx context.Context, req Request, v vars) ([]*Exchange, bool, error) {
-	return r.sendPaced(ctx, req, v, true)
+	return r.sendPaced(ctx, req, v, paceWait)
 }
 
 // sendPaced is send; pace false leaves the throttle pacer out (a concurrent burst is meant to
 // meet the throttle).
-func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, pace bool) ([]*Exchange, bool, error) {
+func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode paceMode) ([]*Exchange, bool, error) {
+	pace := mode == paceWait
 	alias, err := render(req.As, v, r.funcs)
 	if err != nil {
 		return nil, false, err
@@ -262,7 +263,9 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, pace b
 	if err != nil {
 		return nil, sel, err
 	}
-	pace = pace && (req.Pace == nil || *req.Pace)
+	if req.Pace != nil && !*req.Pace && pace {
+		pace, mode = false, paceRecord
+	}
 	batch := strings.HasPrefix(path, "/iocm/app/batchtask/")
 	isCreate := batch && req.Method == http.MethodPost && path == createPath
 	var exs []*Exchange
@@ -283,7 +286,7 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, pace b
 		for _, o := range req.OmitHeaders {
 			deleteHeader(h, o)
 		}
-		app := h.Get("app_key")
+		app := headerValue(h, "app_key")
 		taskApp := bodyAppID(body, app)
 		if isCreate && pace {
 			if err := r.s.budget.acquire(ctx, taskApp, 1); err != nil {
@@ -295,7 +298,7 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, pace b
 				if err := r.s.pacer.wait(ctx, app, 1); err != nil {
 					return nil, sel, err
 				}
-			} else {
+			} else if mode == paceRecord {
 				r.s.pacer.record(app, 1)
 			}
 		}
@@ -355,6 +358,16 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, pace b
 func setHeader(h http.Header, k, v string) {
 	deleteHeader(h, k)
 	h[k] = []string{v}
+}
+
+// headerValue reads a header whatever the case of its name (app_key is not canonical).
+func headerValue(h http.Header, k string) string {
+	for name, vs := range h {
+		if strings.EqualFold(name, k) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
 }
 
 func deleteHeader(h http.Header, k string) {

@@ -145,7 +145,8 @@ type Poll struct {
 
 // Concurrent sends Count copies of a request at once; expectations count the answers.
 type Concurrent struct {
-	Count   int     `yaml:"count"`
+	// Count is a number or a template ("{{add .throttleLimit 10}}"), at most maxConcurrent.
+	Count   any     `yaml:"count"`
 	Request Request `yaml:"request"`
 	Expect  []Tally `yaml:"expect"`
 }

@@ -139,6 +139,14 @@ func (r *scenarioRun) holds(c Condition, ex *Exchange) bool {
 // concurrent sends Count copies of a request at once; each copy sees the variable i (0-based).
 func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 	c := st.Concurrent
+	count, err := renderInt(fmt.Sprint(c.Count), r.vars, r.funcs)
+	if err == nil && (count < 1 || count > maxConcurrent) {
+		err = fmt.Errorf("concurrent count %d: want 1..%d", count, maxConcurrent)
+	}
+	if err != nil {
+		r.errorCheck(r.id(st, "count"), nil, err)
+		return
+	}
 	// A burst starts on a budget of its own: every task slot of the app free (a race on the
 	// task limit), and room in the throttle window for every copy (or an empty window).
 	if app, taskApp, err := r.requestApps(c.Request, r.vars); err == nil {
@@ -148,16 +156,16 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 				return
 			}
 		}
-		if err := r.s.pacer.waitRoom(ctx, app, c.Count, false); err != nil {
+		if err := r.s.pacer.wait(ctx, app, count); err != nil {
 			r.skipStep(st, err.Error())
 			return
 		}
 	}
 	start := time.Now()
-	results := make([][]*Exchange, c.Count)
-	errs := make([]error, c.Count)
+	results := make([][]*Exchange, count)
+	errs := make([]error, count)
 	var wg sync.WaitGroup
-	for i := 0; i < c.Count; i++ {
+	for i := 0; i < count; i++ {
 		v := vars{}
 		for k, x := range r.vars {
 			v[k] = x
@@ -166,7 +174,7 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], _, errs[i] = r.sendPaced(ctx, c.Request, v, false)
+			results[i], _, errs[i] = r.sendPaced(ctx, c.Request, v, paceReserved)
 		}()
 	}
 	wg.Wait()
@@ -199,7 +207,7 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 			code = "none"
 		}
 		n := counts[fmt.Sprintf("%d/%s", t.Status, code)]
-		lo, hi := 0, c.Count
+		lo, hi := 0, count
 		var err error
 		if t.Min != "" {
 			if lo, err = renderInt(t.Min, r.vars, r.funcs); err != nil {
@@ -213,7 +221,7 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 		}
 		if err == nil && (n < lo || n > hi) {
 			chk.Outcome = batchcert.Fail
-			chk.Message = fmt.Sprintf("%d of %d answers were %d/%s, expected %d..%d (all: %s)", n, c.Count, t.Status, code, lo, hi, tallyText(counts))
+			chk.Message = fmt.Sprintf("%d of %d answers were %d/%s, expected %d..%d (all: %s)", n, count, t.Status, code, lo, hi, tallyText(counts))
 			chk.Evidence = []batchcert.Evidence{r.s.redact.evidence(exs[len(exs)-1])}
 		}
 		r.add(chk)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
+	"math"
 	"io"
 	"io/fs"
 	"net/url"
@@ -238,6 +239,13 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	}
 	s.baseVars = targetVars(t)
 	s.baseVars["run"] = s.runID
+	// slack is a margin for steps that must land before a deadline of platform time: 10
+	// platform seconds, and at least 2 s of real time on a faster clock.
+	s.baseVars["slack"] = max(10, int(math.Ceil(2*s.timeScale())))
+	if s.client.apps["load"] == nil {
+		// The profile names no load app (or its secret is unset): bursts use primary.
+		s.baseVars["loadApp"], s.baseVars["loadAppId"], s.baseVars["otherApp"] = "primary", s.baseVars["primaryAppId"], "secondary"
+	}
 	return s, nil
 }
 

@@ -161,6 +161,25 @@ func (p servedProfile) render() string {
 		}
 	}
 	sort.Strings(locs)
+	if len(locs) == 0 {
+		// No location where every device finishes fast: the one where most do (its task may
+		// then last until its timeout).
+		best, n := "", 0
+		for _, l := range sortedKeys(byLoc) {
+			c := 0
+			for _, d := range byLoc[l] {
+				if finishes(d) {
+					c++
+				}
+			}
+			if l != "" && c > n {
+				best, n = l, c
+			}
+		}
+		if best != "" {
+			locs = []string{best}
+		}
+	}
 	if len(locs) > 0 {
 		w("  location: %s", locs[0])
 	}

@@ -106,7 +106,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		fmt.Fprintf(stdout, "control API:        %s\n", u)
 	}
 	if f := srv.CertFile(); f != "" {
-		fmt.Fprintf(stdout, "certificate:        %s\n", f)
+		how := "new: clients that verify strictly must import it"
+		if srv.CertReused() {
+			how = "reused from an earlier start"
+		}
+		fmt.Fprintf(stdout, "certificate:        %s (%s)\n", f, how)
 	}
 	ids := make([]string, 0, len(world.Apps))
 	for _, a := range world.Apps {
