@@ -38,6 +38,8 @@ type session struct {
 	ref     *refplatform.Server
 	// serve is the `batchcert serve` command that starts the same reference (reproducers).
 	serve string
+	// junitShould is the run's -junit-should: how junit.xml writes a failed SHOULD check.
+	junitShould string
 }
 
 func (s *session) close() {
