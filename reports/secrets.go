@@ -23,7 +23,30 @@ var textEscaper = template.Must(template.New("secret").Parse("{{.}}"))
 // chance and prove nothing.
 const MinSecretLen = 6
 
-// ScanForSecrets reports whether any file under dir contains any of secrets, raw or in the forms
+// Withhold is the last line before a run's reports are released: it scans dir for every
+// credential the run knows (ScanForSecrets: the profile's secrets and every access and refresh
+// token issued during the run) and, when one is found, removes the files the run wrote
+// (paths), so that no copy of them is left; the error says so, or names the files it could not
+// remove. No unredacted copy is kept anywhere.
+func Withhold(dir string, paths, credentials []string) error {
+	err := ScanForSecrets(dir, credentials)
+	if err == nil {
+		return nil
+	}
+	var left []string
+	for _, p := range paths {
+		if rmErr := os.Remove(p); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			left = append(left, p)
+		}
+	}
+	what := "the reports were removed; no unredacted copy is kept"
+	if len(left) > 0 {
+		what = "these reports could not be removed, delete them: " + strings.Join(left, ", ")
+	}
+	return fmt.Errorf("reports withheld (%s): %w", what, err)
+}
+
+// ScanForSecrets reports whether any file under dir contains any of secrets (or tokens), raw or in the forms
 // a report could carry it: JSON-escaped, HTML/XML-escaped (as html.EscapeString and as html/template write it), URL-encoded (query and path) and
 // base64. Empty secrets are ignored. The error names the file, the secret's index in secrets and
 // the form found, never the secret itself, so it is safe to log.

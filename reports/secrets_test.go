@@ -98,3 +98,42 @@ func writeHTMLFile(t *testing.T, dir, msg string) error {
 	}
 	return f.Close()
 }
+
+// TestWithholdRemovesReports: when a written report holds a credential (a token issued during
+// the run is one), Withhold removes every report the run wrote, leaves other files alone, and
+// says so without repeating the credential (issue 14: "reports withheld" left them on disk).
+func TestWithholdRemovesReports(t *testing.T) {
+	t.Parallel()
+	const token = "0123456789abcdef0123456789abcdef"
+	dir := t.TempDir()
+	var paths []string
+	for name, content := range map[string]string{"results.json": `{"m":"token ` + token + `"}`, "junit.xml": "<ok/>"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	other := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(other, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Withhold(dir, paths, []string{"primary-secret", token})
+	if err == nil || !strings.Contains(err.Error(), "secret 1") || !strings.Contains(err.Error(), "removed") {
+		t.Fatalf("Withhold: %v, want the token (credential 1) found and the reports removed", err)
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Fatal("the error repeats the token")
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s is still on disk", p)
+		}
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("a file the run did not write was removed: %v", err)
+	}
+	if err := Withhold(t.TempDir(), nil, []string{token}); err != nil {
+		t.Errorf("a clean directory: %v", err)
+	}
+}

@@ -127,23 +127,12 @@ func credentialsOf(ctx context.Context) *credentials {
 }
 
 // release scans the written reports for every credential the run knows and withholds them
-// (removes them) when one is found: no unredacted copy is kept anywhere.
+// (reports.Withhold removes them) when one is found.
 func release(dir string, paths []string, creds []string) error {
-	err := reports.ScanForSecrets(dir, creds)
-	if err == nil {
-		return nil
+	if err := reports.Withhold(dir, paths, creds); err != nil {
+		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: err}
 	}
-	var left []string
-	for _, p := range paths {
-		if rmErr := os.Remove(p); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
-			left = append(left, p)
-		}
-	}
-	msg := "the files were removed and no unredacted copy is kept"
-	if len(left) > 0 {
-		msg = "these could not be removed: delete them by hand: " + strings.Join(left, ", ")
-	}
-	return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("reports withheld (%s): %w", msg, err)}
+	return nil
 }
 
 // Signals. The first SIGINT or SIGTERM cancels the run with the signal as its cause: checks
