@@ -25,6 +25,8 @@ type auth struct {
 	// ignoreExpiry (fault token-never-expires) accepts access tokens past their lifetime.
 	ignoreExpiry bool
 	old          map[string][]tokenPair
+	// life is the access token's lifetime (AccessTokenLifetime unless WithTokenLifetime).
+	life time.Duration
 }
 
 type tokenPair struct {
@@ -32,7 +34,12 @@ type tokenPair struct {
 	issued          time.Time
 }
 
-func newAuth() *auth { return &auth{tokens: map[string]*tokenPair{}} }
+func newAuth(life time.Duration) *auth {
+	if life <= 0 {
+		life = AccessTokenLifetime
+	}
+	return &auth{tokens: map[string]*tokenPair{}, life: life}
+}
 
 // issue creates a new token pair for app, superseding the previous one.
 func (a *auth) issue(app string, now time.Time) tokenPair {
@@ -54,7 +61,7 @@ func (a *auth) validAccess(app, token string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	valid := func(p *tokenPair) bool {
-		return p != nil && (a.ignoreExpiry || now.Before(p.issued.Add(AccessTokenLifetime))) &&
+		return p != nil && (a.ignoreExpiry || now.Before(p.issued.Add(a.life))) &&
 			subtle.ConstantTimeCompare([]byte(p.access), []byte(token)) == 1
 	}
 	if valid(a.tokens[app]) {
@@ -89,7 +96,7 @@ func (a *auth) live(app string, now time.Time) (tokenPair, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	p := a.tokens[app]
-	if p == nil || !now.Before(p.issued.Add(AccessTokenLifetime)) {
+	if p == nil || !now.Before(p.issued.Add(a.life)) {
 		return tokenPair{}, false
 	}
 	return *p, true
@@ -101,5 +108,5 @@ func (a *auth) accessExpired(app string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	p := a.tokens[app]
-	return p != nil && !now.Before(p.issued.Add(AccessTokenLifetime))
+	return p != nil && !now.Before(p.issued.Add(a.life))
 }

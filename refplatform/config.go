@@ -1,6 +1,9 @@
 package refplatform
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Config is the flags-friendly form of the options, for `batchcert serve`. The zero values of
 // optional fields mean "default".
@@ -11,10 +14,12 @@ type Config struct {
 	TimeScale   float64 // clock speed-up
 	Throttle    ThrottleConfig
 	TaskLimit   int
-	TLSDir      string // "" serves plain HTTP
-	ClientCA    string // PEM bundle for client certificates
-	RequireCert bool   // client certificate mandatory
-	Faults      []string
+	// TokenLifetime is the access token's lifetime; 0 is AccessTokenLifetime.
+	TokenLifetime time.Duration
+	TLSDir        string // "" serves plain HTTP
+	ClientCA      string // PEM bundle for client certificates
+	RequireCert   bool   // client certificate mandatory
+	Faults        []string
 	// Readings are NAME=VALUE readings to serve (see ReadingModes and WithReading).
 	Readings []string
 	// CallbackAnyHost lets callbacks go to hosts off this machine.
@@ -52,6 +57,9 @@ func (c Config) Options() ([]Option, error) {
 	}
 	if c.CallbackAnyHost {
 		opts = append(opts, WithCallbackAnyHost())
+	}
+	if c.TokenLifetime != 0 {
+		opts = append(opts, WithTokenLifetime(c.TokenLifetime))
 	}
 	if c.TaskLimit != 0 {
 		opts = append(opts, WithTaskLimit(c.TaskLimit))

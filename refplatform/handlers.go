@@ -44,6 +44,8 @@ type platform struct {
 	readings  map[string]string // served readings by id (readings.go); nil: the harness's own
 	throttle  ThrottleConfig
 	taskLimit int
+	// tokenLife is the access token's lifetime (WithTokenLifetime).
+	tokenLife time.Duration
 	log       *slog.Logger
 
 	st    atomic.Pointer[state]
@@ -59,7 +61,7 @@ type platform struct {
 func (p *platform) fault(name string) bool { return p.faults[name] }
 
 func (p *platform) reset() {
-	st := &state{engine: newEngine(p.world, p.taskLimit), auth: newAuth(), throttle: newThrottle(p.readingThrottle(p.throttle))}
+	st := &state{engine: newEngine(p.world, p.taskLimit), auth: newAuth(p.tokenLife), throttle: newThrottle(p.readingThrottle(p.throttle))}
 	p.applyFaults(st)
 	p.st.Store(st)
 	p.ctl.clear()
@@ -139,7 +141,7 @@ func (p *platform) issue(w http.ResponseWriter, app string, login bool) {
 		pair = st.auth.issue(app, now)
 	}
 	writeJSON(w, http.StatusOK, p.loginAnswer(LoginResponse{Scope: "default", TokenType: "bearer",
-		ExpiresIn: int(AccessTokenLifetime / time.Second), AccessToken: pair.access, RefreshToken: pair.refresh}))
+		ExpiresIn: int(st.auth.life / time.Second), AccessToken: pair.access, RefreshToken: pair.refresh}))
 }
 
 // login: form appId, secret (§4).

@@ -116,6 +116,19 @@ func WithTaskLimit(n int) Option {
 	}
 }
 
+// WithTokenLifetime sets the access token's lifetime (default AccessTokenLifetime, the
+// documented 3600 s), which login answers as expiresIn: a platform may configure another, and a
+// real-time certification then need not wait an hour for RULE.token-expiry.
+func WithTokenLifetime(d time.Duration) Option {
+	return func(s *Server) error {
+		if d < time.Second || d > RefreshTokenLifetime {
+			return fmt.Errorf("token lifetime %s: want 1s..%s", d, RefreshTokenLifetime)
+		}
+		s.p.tokenLife = d
+		return nil
+	}
+}
+
 // WithAddr sets the platform's listen address (default DefaultAddr).
 func WithAddr(addr string) Option {
 	return func(s *Server) error { s.addr = addr; return nil }

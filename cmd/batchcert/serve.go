@@ -28,6 +28,7 @@ func referenceFlags(fs *flag.FlagSet, c *refplatform.Config) (faults *stringList
 	fs.StringVar(&c.Throttle.Type, "throttle-type", c.Throttle.Type, "throttle window type: fixed or sliding")
 	fs.BoolVar(&c.Throttle.RejectedCount, "throttle-rejected-count", c.Throttle.RejectedCount, "throttled calls count against the quota")
 	fs.IntVar(&c.TaskLimit, "task-limit", c.TaskLimit, "unfinished tasks per app")
+	fs.DurationVar(&c.TokenLifetime, "token-lifetime", refplatform.AccessTokenLifetime, "access token lifetime, answered as expiresIn (platform time)")
 	faults = &stringList{}
 	fs.Var(faults, "fault", "switch on a named fault of the reference (repeatable; batchcert serve -list-faults lists them)")
 	fs.Var(readingList{&c.Readings}, "reading", "serve another reading of the docs, `NAME=VALUE` (repeatable; batchcert serve -list-readings lists them)")
