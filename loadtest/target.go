@@ -11,21 +11,22 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/batchcert/batchcert/apiclient"
 )
 
-// API paths (docs/design.md, operations table).
+// API paths (docs/design.md, operations table); the client's, named here for the probes.
 const (
-	PathLogin       = "/iocm/app/sec/v1.1.0/login"
-	PathTasks       = "/iocm/app/batchtask/v1.1.0/tasks"
+	PathLogin       = apiclient.PathLogin
+	PathTasks       = apiclient.PathTasks
 	PathControlBase = "/control"
 )
 
 // Error codes the probes recognise.
 const (
-	CodeThrottled = "1010009" // app throttle exceed (RULE.throttle)
-	CodeTaskLimit = "105001"  // the app already has 10 unfinished tasks (RULE.tasklimit)
+	CodeThrottled = apiclient.CodeThrottled // app throttle exceed (RULE.throttle)
+	CodeTaskLimit = apiclient.CodeTaskLimit // the app already has 10 unfinished tasks (RULE.tasklimit)
 )
 
 // DefaultHTTPTimeout bounds one probe call when Target.Client is nil.
@@ -40,10 +41,7 @@ const maxBody = 1 << 20
 var ErrBodyTooLarge = errors.New("response body exceeds 1 MiB")
 
 // App is one application's credentials. The secret never appears in output.
-type App struct {
-	AppID  string
-	Secret string
-}
+type App = apiclient.App
 
 // Target is the platform the probes call.
 type Target struct {
@@ -74,23 +72,35 @@ type Response struct {
 	Sent time.Time
 }
 
-// Session logs in once per app and makes authenticated calls. It is safe for concurrent use.
+// Session makes the probes' authenticated calls through the one API client (package
+// apiclient: its token cache, login and error-code reader). It is safe for concurrent use.
 type Session struct {
 	t      Target
 	client *http.Client
-
-	loginMu sync.Mutex // one login at a time: a login supersedes the app's previous token
-	mu      sync.Mutex
-	tokens  map[string]string
+	auth   *apiclient.Auth
 }
 
 // NewSession returns a session for t.
 func NewSession(t Target) *Session {
 	c := t.Client
 	if c == nil {
-		c = &http.Client{Timeout: DefaultHTTPTimeout}
+		c, _ = apiclient.NewHTTPClient(apiclient.Options{}) // no TLS files: cannot fail
+		c.Timeout = DefaultHTTPTimeout
 	}
-	return &Session{t: t, client: c, tokens: map[string]string{}}
+	s := &Session{t: t, client: c}
+	s.auth = apiclient.NewAuth(s.call, t.Apps, t.OnToken)
+	return s
+}
+
+// call is the session's apiclient.Doer.
+func (s *Session) call(ctx context.Context, method, path string, h http.Header, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, s.t.BaseURL+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header = h
+	resp, err := s.do(req)
+	return resp.Status, resp.Body, err
 }
 
 // App returns the credentials of alias, or an error naming the alias.
@@ -105,41 +115,10 @@ func (s *Session) App(alias string) (App, error) {
 // Token returns alias's access token, logging in on first use. Login is not throttled
 // (AMB.9), so it does not disturb a probe.
 func (s *Session) Token(ctx context.Context, alias string) (string, error) {
-	s.loginMu.Lock()
-	defer s.loginMu.Unlock()
-	s.mu.Lock()
-	tok, ok := s.tokens[alias]
-	s.mu.Unlock()
-	if ok {
-		return tok, nil
-	}
-	app, err := s.App(alias)
-	if err != nil {
+	if _, err := s.App(alias); err != nil {
 		return "", err
 	}
-	form := url.Values{"appId": {app.AppID}, "secret": {app.Secret}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.t.BaseURL+PathLogin, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", fmt.Errorf("login %s: %w", app.AppID, err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.do(req)
-	if err != nil {
-		return "", fmt.Errorf("login %s: %w", app.AppID, err)
-	}
-	var body struct {
-		AccessToken string `json:"accessToken"`
-	}
-	if resp.Status != http.StatusOK || json.Unmarshal(resp.Body, &body) != nil || body.AccessToken == "" {
-		return "", fmt.Errorf("login %s: status %d, code %q: no accessToken", app.AppID, resp.Status, resp.Code)
-	}
-	if s.t.OnToken != nil {
-		s.t.OnToken(body.AccessToken)
-	}
-	s.mu.Lock()
-	s.tokens[alias] = body.AccessToken
-	s.mu.Unlock()
-	return body.AccessToken, nil
+	return s.auth.Token(ctx, alias)
 }
 
 // Query calls queryBatchTask for taskID as alias.
@@ -206,28 +185,12 @@ func (s *Session) do(req *http.Request) (Response, error) {
 	return r, nil
 }
 
-// ErrorCode reads error_code and error_desc from a JSON error body. error_code may be a string
-// or a number; a body that is not a JSON object, or has no error_code, gives "".
+// ErrorCode reads an error body's code and description, in either shape the platform may
+// answer ({"error_code","error_desc"} or a gateway's {"resultcode","resultmsg"}; a code may
+// be a string or a number): apiclient.ErrorCode. A body with no code gives "".
 func ErrorCode(body []byte) (code, desc string) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
-		return "", ""
-	}
-	raw, ok := m["error_code"]
-	if !ok {
-		return "", ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		code = s
-	} else {
-		var n json.Number
-		if json.Unmarshal(raw, &n) == nil {
-			code = n.String()
-		}
-	}
-	_ = json.Unmarshal(m["error_desc"], &desc)
-	return code, desc
+	e := apiclient.ErrorCode(body)
+	return e.Code, e.Desc
 }
 
 // ThrottleViolation says what is wrong with a throttled answer (RULE.throttle, §1 and §2
@@ -265,9 +228,7 @@ func (s *Session) ControlReset(ctx context.Context) error {
 	if err := s.control(ctx, "/reset", nil); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	clear(s.tokens)
-	s.mu.Unlock()
+	s.auth.Forget()
 	return nil
 }
 

@@ -3,22 +3,19 @@ package scenarios
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // Defaults of the runner's HTTP client.
@@ -29,7 +26,7 @@ const (
 	DefaultRequestTimeout = 10 * time.Second
 	// MaxHeaderBytes caps the response headers of every client built here (suite, probes,
 	// control): a larger header block aborts the exchange before it is read further.
-	MaxHeaderBytes = 64 << 10
+	MaxHeaderBytes = apiclient.MaxHeaderBytes
 	// MaxHeaderFields caps how many header fields an answer may carry; more is a failed check.
 	MaxHeaderFields = 100
 	// DefaultMaxTransportFailures is how many exchanges in a row may fail in transport (no
@@ -39,8 +36,8 @@ const (
 
 // Paths of the authentication API.
 const (
-	loginPath   = "/iocm/app/sec/v1.1.0/login"
-	refreshPath = "/iocm/app/sec/v1.1.0/refreshToken"
+	loginPath   = apiclient.PathLogin
+	refreshPath = apiclient.PathRefresh
 )
 
 // Exchange is one request and what came back.
@@ -112,35 +109,12 @@ type appAuth struct {
 func HTTPClient(t *Target) (*http.Client, error) { return newHTTPClient(t) }
 
 func newHTTPClient(t *Target) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	tr.MaxResponseHeaderBytes = MaxHeaderBytes
-	tr.ResponseHeaderTimeout = DefaultRequestTimeout
-	if t.TLS != (TLS{}) {
-		cfg := &tls.Config{InsecureSkipVerify: t.TLS.Insecure} //nolint:gosec // the profile asks for it
-		if t.TLS.CAFile != "" {
-			pem, err := os.ReadFile(t.TLS.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("read tls.caFile: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("tls.caFile %s: no certificate found", t.TLS.CAFile)
-			}
-			cfg.RootCAs = pool
-		}
-		if t.TLS.CertFile != "" || t.TLS.KeyFile != "" {
-			cert, err := tls.LoadX509KeyPair(t.TLS.CertFile, t.TLS.KeyFile)
-			if err != nil {
-				return nil, fmt.Errorf("load tls client certificate: %w", err)
-			}
-			cfg.Certificates = []tls.Certificate{cert}
-		}
-		tr.TLSClientConfig = cfg
+	c, err := apiclient.NewHTTPClient(apiclient.Options{TLS: apiclient.TLS(t.TLS)})
+	if err != nil {
+		return nil, err
 	}
-	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}, nil
+	c.Transport.(*http.Transport).ResponseHeaderTimeout = DefaultRequestTimeout
+	return c, nil
 }
 
 // do sends one request and reads at most limit bytes of the answer.
@@ -310,29 +284,6 @@ func (c *client) forget() {
 	}
 }
 
-type tokenBody struct {
-	AccessToken  string          `json:"accessToken"`
-	RefreshToken string          `json:"refreshToken"`
-	ExpiresIn    json.RawMessage `json:"expiresIn"`
-}
-
-// expiresIn reads a token answer's expiresIn as whole seconds (0 when it is not a number).
-func (tb tokenBody) expiresIn() int {
-	var n json.Number
-	if json.Unmarshal(tb.ExpiresIn, &n) != nil {
-		var s string
-		if json.Unmarshal(tb.ExpiresIn, &s) != nil {
-			return 0
-		}
-		n = json.Number(s)
-	}
-	v, err := n.Int64()
-	if err != nil || v < 0 || v > 1<<31 {
-		return 0
-	}
-	return int(v)
-}
-
 // fresh logs the app in anew and returns its new access token: the client keeps it, so the
 // other scenarios use the same token and no login of theirs supersedes it.
 func (c *client) fresh(ctx context.Context, alias string) (string, error) {
@@ -360,20 +311,17 @@ func (c *client) tokenTTL(alias string) int {
 }
 
 func (c *client) loginLocked(ctx context.Context, a *appAuth) error {
-	form := url.Values{"appId": {a.appID}, "secret": {a.secret}}
-	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
-	return c.tokenCall(ctx, a, loginPath, h, []byte(form.Encode()))
+	path, h, body := apiclient.LoginRequest(apiclient.App{AppID: a.appID, Secret: a.secret})
+	return c.tokenCall(ctx, a, path, h, body)
 }
 
 func (c *client) refreshLocked(ctx context.Context, a *appAuth) error {
-	body, err := json.Marshal(map[string]string{"appId": a.appID, "secret": a.secret, "refreshToken": a.refresh})
-	if err != nil {
-		return fmt.Errorf("encode refresh: %w", err)
-	}
-	h := http.Header{"Content-Type": {"application/json"}}
-	return c.tokenCall(ctx, a, refreshPath, h, body)
+	path, h, body := apiclient.RefreshRequest(apiclient.App{AppID: a.appID, Secret: a.secret}, a.refresh)
+	return c.tokenCall(ctx, a, path, h, body)
 }
 
+// tokenCall makes a login or refresh call through the client, so the suite records and
+// validates it like every exchange, and keeps the tokens it answered (apiclient.ParseTokens).
 func (c *client) tokenCall(ctx context.Context, a *appAuth, path string, h http.Header, body []byte) error {
 	ex := c.do(ctx, http.MethodPost, path, nil, h, body)
 	if c.observe != nil {
@@ -385,11 +333,11 @@ func (c *client) tokenCall(ctx context.Context, a *appAuth, path string, h http.
 	if ex.Status != http.StatusOK {
 		return fmt.Errorf("authenticate %s: %s answered %d", a.appID, path, ex.Status)
 	}
-	var tb tokenBody
-	if err := json.Unmarshal(ex.RespBody, &tb); err != nil || tb.AccessToken == "" {
+	tb, err := apiclient.ParseTokens(ex.Status, ex.RespBody)
+	if err != nil {
 		return fmt.Errorf("authenticate %s: %s answered no accessToken", a.appID, path)
 	}
-	a.access, a.refresh, a.ttl = tb.AccessToken, tb.RefreshToken, tb.expiresIn()
+	a.access, a.refresh, a.ttl = tb.Access, tb.Refresh, tb.ExpiresIn
 	return nil
 }
 
@@ -439,32 +387,13 @@ func (r *redactor) check(c *batchcert.Check) {
 	}
 }
 
-const redacted = "***"
-
-var credentialPatterns = []struct {
-	re   *regexp.Regexp
-	repl string
-}{
-	{regexp.MustCompile(`("(?:accessToken|refreshToken|secret|access_token|refresh_token)"\s*:\s*)"(?:[^"\\]|\\.)*"`), `$1"` + redacted + `"`},
-	{regexp.MustCompile(`((?:^|[?&\s])(?:secret|refreshToken|accessToken)=)[^&\s']*`), "${1}" + redacted},
-	{regexp.MustCompile(`(?i)(Bearer\s+)[^\s'"]+`), "${1}" + redacted},
-}
+const redacted = apiclient.Redacted
 
 func (r *redactor) redact(s string) string {
-	for _, sec := range r.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, redacted)
-		}
-	}
 	r.mu.Lock()
-	for _, tok := range r.tokens {
-		s = strings.ReplaceAll(s, tok, redacted)
-	}
+	known := append(append([]string{}, r.secrets...), r.tokens...)
 	r.mu.Unlock()
-	for _, p := range credentialPatterns {
-		s = p.re.ReplaceAllString(s, p.repl)
-	}
-	return s
+	return apiclient.Redact(s, known...)
 }
 
 // maxEvidence caps each body in evidence text.
