@@ -287,8 +287,12 @@ func (lf *loadFlags) probeDeadline(ctx context.Context, plan loadtest.Plan, stde
 	if !lf.perProbeDeadline || plan.MaxDuration <= 0 {
 		return context.WithCancel(ctx)
 	}
-	d := plan.MaxDuration + probeGrace
-	fmt.Fprintf(stderr, "%s probe: deadline %s (its plan plus %s; -deadline sets another)\n", plan.Probe, d, probeGrace)
+	d, why := plan.MaxDuration+probeGrace, fmt.Sprintf("its plan plus %s", probeGrace)
+	if lf.maxDuration > 0 && lf.maxDuration < plan.MaxDuration {
+		// -max-duration bounds the calls in flight and the waits too: one call's timeout more.
+		d, why = lf.maxDuration+loadtest.DefaultHTTPTimeout, fmt.Sprintf("-max-duration plus one call's %s", loadtest.DefaultHTTPTimeout)
+	}
+	fmt.Fprintf(stderr, "%s probe: deadline %s (%s; -deadline sets another)\n", plan.Probe, d, why)
 	return context.WithDeadlineCause(ctx, time.Now().Add(d), fmt.Errorf("the %s probe's deadline of %s passed", plan.Probe, d))
 }
 

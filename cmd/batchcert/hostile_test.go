@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -110,4 +113,69 @@ func TestHostileTargets(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// BenchmarkHostilePeakMemory measures the peak memory of check against each hostile
+// behaviour (the goal: under 200 MB). peak-heap-MB is the largest heap in use sampled every
+// 5 ms during the run; rss-hwm-MB is the process's resident high-water mark so far (Linux).
+//
+//	go test -run - -bench HostilePeakMemory -benchtime 1x ./cmd/batchcert
+func BenchmarkHostilePeakMemory(b *testing.B) {
+	for _, bh := range hostile.Behaviours() {
+		b.Run(string(bh), func(b *testing.B) {
+			srv, err := hostile.Start(bh)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close()
+			profile, err := srv.Profile(b.TempDir(), hostileSecretVar)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var peak uint64
+			stop := make(chan struct{})
+			sampled := make(chan struct{})
+			go func() {
+				defer close(sampled)
+				var ms runtime.MemStats
+				tick := time.NewTicker(5 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+						runtime.ReadMemStats(&ms)
+						peak = max(peak, ms.HeapInuse+ms.StackInuse)
+					}
+				}
+			}()
+			for b.Loop() {
+				err := run(context.Background(), []string{"check", "-target", profile, "-deadline", "3s", "-out", b.TempDir()},
+					strings.NewReader(""), io.Discard, io.Discard)
+				if code := exitCode(err, io.Discard); code != batchcert.ExitNonconformant && code != batchcert.ExitUnreachable {
+					b.Fatalf("exit %d", code)
+				}
+			}
+			close(stop)
+			<-sampled
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(rssHighWater()/(1<<20), "rss-hwm-MB")
+		})
+	}
+}
+
+// rssHighWater is the process's peak resident set in bytes (VmHWM), or 0 off Linux.
+func rssHighWater() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb * 1024
+		}
+	}
+	return 0
 }
