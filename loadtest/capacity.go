@@ -354,8 +354,9 @@ func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchce
 		step := st.step(cfg)
 		viols = append(viols, st.violations...)
 		res.Steps = append(res.Steps, step)
-		fmt.Fprintf(cfg.Progress, "capacity: step %.6g req/s: achieved %.1f, %d requests, errors %.2f %%, p50 %s p99 %s max %s, sustained %v\n",
-			rate, step.Achieved, step.Requests, 100*step.ErrorRate, step.P50, step.P99, step.Max, step.OK)
+		fmt.Fprintf(cfg.Progress, "capacity: step %s: achieved %s, %d requests, errors %.2f %%, p50 %s p99 %s max %s, sustained %v\n",
+			batchcert.FormatRate(rate), batchcert.FormatNumber(step.Achieved), step.Requests, 100*step.ErrorRate,
+			batchcert.FormatDuration(step.P50), batchcert.FormatDuration(step.P99), batchcert.FormatDuration(step.Max), step.OK)
 		if err != nil {
 			return res, viols[:min(len(viols), 10)], fmt.Errorf("capacity search: %w", partial(err))
 		}
@@ -413,8 +414,8 @@ func runStep(ctx context.Context, t Target, cfg CapacityConfig, tr vegeta.Target
 		}
 		if now := time.Now(); now.Sub(lastPrint) >= time.Second {
 			lastPrint = now
-			fmt.Fprintf(cfg.Progress, "capacity: %.6g req/s: elapsed %s requests %d errors %d\n",
-				rate, now.Sub(pacer.began).Round(time.Second), st.metrics.Requests, st.errors)
+			fmt.Fprintf(cfg.Progress, "capacity: %s: elapsed %s requests %d errors %d\n",
+				batchcert.FormatRate(rate), batchcert.FormatDuration(now.Sub(pacer.began)), st.metrics.Requests, st.errors)
 		}
 	}
 	switch {

@@ -84,8 +84,8 @@ type Plan struct {
 }
 
 func (p Plan) String() string {
-	return fmt.Sprintf("%d scenarios, about %d requests, polls and waits up to %s: about %s against a real target",
-		p.Scenarios, p.Requests, p.Waiting, p.Expected.Round(time.Second))
+	return fmt.Sprintf("%s, about %d requests, polls and waits up to %s: about %s against a real target",
+		batchcert.Plural(p.Scenarios, "scenario"), p.Requests, batchcert.FormatDuration(p.Waiting), batchcert.FormatDuration(p.Expected))
 }
 
 // PlanRun computes cfg's plan: the scenarios cfg selects (the embedded suite and the generated
