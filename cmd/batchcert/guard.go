@@ -199,7 +199,7 @@ func (df *deadlineFlag) within(ctx context.Context, def time.Duration, what stri
 	if d <= 0 {
 		return context.WithCancel(ctx)
 	}
-	fmt.Fprintf(stderr, "%s: deadline %s (%s)\n", what, d, how)
+	fmt.Fprintf(stderr, "%s: deadline %s (%s)\n", what, batchcert.FormatDuration(d), how)
 	return context.WithDeadlineCause(ctx, time.Now().Add(d), fmt.Errorf("the %s deadline of %s passed", what, d))
 }
 
@@ -292,7 +292,7 @@ func (lf *loadFlags) probeDeadline(ctx context.Context, plan loadtest.Plan, stde
 		// -max-duration bounds the calls in flight and the waits too: one call's timeout more.
 		d, why = lf.maxDuration+loadtest.DefaultHTTPTimeout, fmt.Sprintf("-max-duration plus one call's %s", loadtest.DefaultHTTPTimeout)
 	}
-	fmt.Fprintf(stderr, "%s probe: deadline %s (%s; -deadline sets another)\n", plan.Probe, d, why)
+	fmt.Fprintf(stderr, "%s probe: deadline %s (%s; -deadline sets another)\n", plan.Probe, batchcert.FormatDuration(d), why)
 	return context.WithDeadlineCause(ctx, time.Now().Add(d), fmt.Errorf("the %s probe's deadline of %s passed", plan.Probe, d))
 }
 
