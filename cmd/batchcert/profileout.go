@@ -164,7 +164,7 @@ func (p servedProfile) render() string {
 	if len(locs) == 0 {
 		// No location where every device finishes fast: the one where most do (its task may
 		// then last until its timeout).
-		best, n := "", 0
+		best, share := "", 0.0
 		for _, l := range sortedKeys(byLoc) {
 			c := 0
 			for _, d := range byLoc[l] {
@@ -172,8 +172,8 @@ func (p servedProfile) render() string {
 					c++
 				}
 			}
-			if l != "" && c > n {
-				best, n = l, c
+			if f := float64(c) / float64(len(byLoc[l])); l != "" && f > share {
+				best, share = l, f
 			}
 		}
 		if best != "" {
@@ -228,7 +228,7 @@ func (p servedProfile) render() string {
 		taskLimit = refplatform.DefaultTaskLimit
 	}
 	w("limits:")
-	w("  throttle: {limit: %d, window: %s}   # platform time", th.Limit, th.Window)
+	w("  throttle: {limit: %d, window: %gs}   # platform time", th.Limit, th.Window.Seconds())
 	w("  taskLimit: %d", taskLimit)
 	if ts := p.cfg.TimeScale; ts != 0 && ts != 1 {
 		w("  timeScale: %g   # platform seconds per real second (served with -time-scale)", ts)
