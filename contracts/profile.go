@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/batchcert/batchcert"
@@ -24,6 +26,7 @@ const (
 	OptAuthOrder              = "authOrder"              // AMB.R1: parameters-first | gateway-first | either
 	OptQueryAppIDLength       = "queryAppIdLength"       // AMB.R11: checked | unchecked | either
 	OptUnknownTaskID          = "unknownTaskId"          // AMB.R12: not-found | invalid | either
+	OptUnknownAppIDStatus     = "unknownAppIdStatus"     // AMB.6: 200 | 403 | either
 )
 
 // Reading ids the code decides on (the catalog's ambiguities).
@@ -33,6 +36,7 @@ const (
 	ReadingRateScale       = "AMB.3"
 	ReadingQueryParam      = "AMB.4"
 	ReadingSuccessRateDen  = "AMB.5"
+	ReadingUnknownAppID    = "AMB.6"
 	ReadingErrorBody       = "AMB.7"
 	ReadingDeviceType      = "AMB.8"
 	ReadingThrottle        = "AMB.9"
@@ -105,16 +109,63 @@ func ProfileByName(name string) (Profile, error) {
 	return c.Profile(name)
 }
 
-// Profile builds the named profile from this catalog.
+// Profile builds the named profile from this catalog. The name may add readings to a named
+// profile, each as "+" id or option "=" value: "doc-strict+AMB.R1=gateway-first+AMB.9=sliding"
+// is doc-strict except for those two readings (a target profile's readings, ProfileSpec).
 func (c *RequirementCatalog) Profile(name string) (Profile, error) {
+	base, extra, _ := strings.Cut(name, "+")
 	var names []string
 	for _, def := range c.Profiles {
 		names = append(names, def.Name)
-		if def.Name == name {
+		if def.Name != base {
+			continue
+		}
+		if extra == "" {
 			return c.buildProfile(def)
 		}
+		opts := map[string]string{}
+		for k, v := range def.Options {
+			opts[k] = v
+		}
+		for _, r := range strings.Split(extra, "+") {
+			key, value, _ := strings.Cut(r, "=")
+			a, ok := c.reading(key)
+			if !ok {
+				return Profile{}, fmt.Errorf("profile %q: %q names no reading with a profile option", name, key)
+			}
+			if !contains(a.Values, value) {
+				return Profile{}, fmt.Errorf("profile %q: reading %s (%s) has no value %q (values: %s)", name, a.ID, a.Option, value, strings.Join(a.Values, ", "))
+			}
+			opts[a.Option] = value
+		}
+		def.Name, def.Options = name, opts
+		return c.buildProfile(def)
 	}
-	return Profile{}, fmt.Errorf("unknown profile %q (known: %v)", name, names)
+	return Profile{}, fmt.Errorf("unknown profile %q (known: %v)", base, names)
+}
+
+// reading finds the ambiguity with a profile option by its id or its option name.
+func (c *RequirementCatalog) reading(key string) (Ambiguity, bool) {
+	for _, a := range c.Ambiguous {
+		if a.Option != "" && (a.ID == key || a.Option == key) {
+			return a, true
+		}
+	}
+	return Ambiguity{}, false
+}
+
+// ProfileSpec is the profile name Profile reads as base with readings (id or option to value)
+// changed, in a stable order; base alone when readings is empty.
+func ProfileSpec(base string, readings map[string]string) string {
+	keys := make([]string, 0, len(readings))
+	for k := range readings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		base += "+" + k + "=" + readings[k]
+	}
+	return base
 }
 
 func (c *RequirementCatalog) buildProfile(def ProfileDef) (Profile, error) {

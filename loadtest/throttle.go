@@ -382,6 +382,8 @@ type throttleMeasure struct {
 	splitFirst, splitRest   int
 	isolated                *bool
 	quietDelay, hammerLimit time.Duration
+	// declared is the declared window, what a token bucket's first return is measured against.
+	declared time.Duration
 }
 
 // The probe's phases overlap so that a target that keeps its declared throttle takes about
@@ -391,6 +393,7 @@ type throttleMeasure struct {
 // later (the type reading at its end), and windows 1 and 2 are the measured window.
 func (p *throttleProbe) run(ctx context.Context, m *throttleMeasure) error {
 	cfg, d := p.cfg, p.cfg.DeclaredWindow
+	m.declared = d
 	seq := func(ctx context.Context) (int, error) { return p.exhaust(ctx, cfg.App) }
 	conc := func(ctx context.Context) (int, error) { return p.exhaustConcurrent(ctx, cfg.App) }
 
@@ -461,6 +464,19 @@ func (p *throttleProbe) run(ctx context.Context, m *throttleMeasure) error {
 		return n, err
 	}
 	lo := 8 * min(m.quietDelay, d) / 10
+	if m.r1.slots >= m.limit/2 || m.quietDelay >= d/2 {
+		// A sliding log (AMB.9=sliding) gives the threshold burst's later calls back one by one
+		// after r1 (a token bucket's first token comes back far sooner than half a window):
+		// take them before polling, so that r2 is the return of r1's own slots a window after
+		// r1, not slots that were already back when the polling began. A fixed window has
+		// nothing to give here: one throttled call.
+		if err := sleepUntil(ctx, cfg.Clock, m.r1.at.Add(lo)); err != nil {
+			return err
+		}
+		if _, err := p.exhaust(ctx, cfg.App); err != nil {
+			return err
+		}
+	}
 	if m.r2, err = p.awaitReturn(ctx, m.r1.at, lo, fine, 3*d, minSlots, first); err != nil || !m.r2.found {
 		return err
 	}

@@ -57,6 +57,11 @@ func (m *throttleMeasure) windowType() string {
 			return WindowSliding
 		}
 		return WindowUnknown
+	case float64(m.r1.slots) < 0.5*n && m.declared > 0 && m.quietDelay >= m.declared/2:
+		// A few slots back a window after the burst, then more as its later calls age: a
+		// sliding log whose burst took time (AMB.9=sliding). A fixed window gives the whole
+		// quota back at once, a token bucket its first token long before half a window.
+		return WindowSliding
 	case float64(m.r1.slots) < 0.5*n && m.split.found && float64(m.split.slots) < 0.5*n:
 		return WindowTokenBucket
 	}
