@@ -244,7 +244,7 @@ func junitProps(r *batchcert.Results, opt JUnitOptions) []JUnitProperty {
 	if should == "" {
 		should = JUnitShouldNote
 	}
-	return []JUnitProperty{
+	props := []JUnitProperty{
 		{Name: "verdict", Value: verdictOf(r)},
 		{Name: "target", Value: r.Target.Name},
 		{Name: "target.url", Value: r.Target.URL},
@@ -256,6 +256,11 @@ func junitProps(r *batchcert.Results, opt JUnitOptions) []JUnitProperty {
 		{Name: "should-failures", Value: fmt.Sprint(Count(r.Checks).ShouldFail)},
 		{Name: "junit.should", Value: should},
 	}
+	if s := r.Selection; s != nil {
+		props = append(props, JUnitProperty{Name: "selection", Value: s.Run},
+			JUnitProperty{Name: "selection.scenarios", Value: fmt.Sprintf("%d of %d", len(s.Scenarios), s.Of)})
+	}
+	return props
 }
 
 func junitTime(t time.Time) string {

@@ -211,3 +211,16 @@ func TestJUnitHostileText(t *testing.T) {
 		t.Fatal("check id with metacharacters did not survive the round trip")
 	}
 }
+
+// TestJUnitRecordsSelection: a -run filter is a property of every suite, so a CI reader sees the
+// run covered only part of the suite.
+func TestJUnitRecordsSelection(t *testing.T) {
+	t.Parallel()
+	_, out := decodeJUnit(t, sampleResults())
+	for _, want := range []string{`<property name="selection" value="query-progress,req:RULE.tasklimit,code:105001">`,
+		`<property name="selection.scenarios" value="2 of 31">`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("junit.xml lacks %s", want)
+		}
+	}
+}
