@@ -664,3 +664,14 @@ func (c *Concurrent) countHint() int {
 	}
 	return maxConcurrent
 }
+
+// authAppID is the appId a login (form) or refresh (JSON) request names.
+func authAppID(req Request, body []byte) string {
+	if req.Form != nil {
+		if q, err := url.ParseQuery(string(body)); err == nil {
+			return q.Get("appId")
+		}
+		return ""
+	}
+	return bodyAppID(body, "")
+}

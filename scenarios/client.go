@@ -299,6 +299,29 @@ func (c *client) fresh(ctx context.Context, alias string) (string, error) {
 	return a.access, nil
 }
 
+// adopt makes the tokens a scenario's own login or refresh of appID obtained the client's own:
+// only an application's latest token is valid (RULE.token-latest), so the scenarios that run
+// meanwhile must use it rather than log in again and supersede it.
+func (c *client) adopt(appID string, body []byte) {
+	var tb struct {
+		AccessToken  string      `json:"accessToken"`
+		RefreshToken string      `json:"refreshToken"`
+		ExpiresIn    json.Number `json:"expiresIn"`
+	}
+	if json.Unmarshal(body, &tb) != nil || tb.AccessToken == "" {
+		return
+	}
+	ttl, _ := tb.ExpiresIn.Int64()
+	for _, a := range c.apps {
+		if a.appID != appID {
+			continue
+		}
+		a.mu.Lock()
+		a.access, a.refresh, a.ttl = tb.AccessToken, tb.RefreshToken, int(max(0, min(ttl, 1<<31)))
+		a.mu.Unlock()
+	}
+}
+
 // tokenTTL is the expiresIn of the app's current token, in seconds (0 when unknown).
 func (c *client) tokenTTL(alias string) int {
 	a, ok := c.apps[alias]

@@ -314,6 +314,9 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 			break
 		}
 		code, isErr := r.s.contract.ErrorCode(ex.RespBody)
+		if !isErr && ex.Status == http.StatusOK && (path == loginPath || path == refreshPath) {
+			r.s.client.adopt(authAppID(req, body), ex.RespBody)
+		}
 		if isCreate && !isErr && ex.Status == http.StatusOK {
 			r.s.budget.created(taskApp, alias, createdID(r.view(ex)), bodyTimeout(body))
 		}
