@@ -40,6 +40,21 @@ const maxBody = 1 << 20
 // not an admitted call, whatever its status.
 var ErrBodyTooLarge = errors.New("response body exceeds 1 MiB")
 
+// maxHeaderFields caps the header fields of an answer (their bytes are capped by the client's
+// transport); ErrTooManyHeaders is returned beyond it.
+const maxHeaderFields = 100
+
+// ErrTooManyHeaders is returned for an answer with more than 100 header fields.
+var ErrTooManyHeaders = errors.New("response carries more than 100 header fields")
+
+func headerFields(h http.Header) int {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	return n
+}
+
 // App is one application's credentials. The secret never appears in output.
 type App = apiclient.App
 
@@ -56,6 +71,45 @@ type Target struct {
 	// OnToken, when set, is told every access token a login issues, so that the caller can
 	// keep it out of every output.
 	OnToken func(token string)
+	// Fixture is what the probes' tasks are made of: the target profile's fixtures. The
+	// probes know no device or command of their own.
+	Fixture Fixture
+}
+
+// Fixture is the devices and the command the probes' tasks use, from the target profile
+// (fixtures.deviceIds, serviceId, method). The first device should be the one that answers
+// fastest: a probe's tasks then finish soon, and the race waits for them.
+type Fixture struct {
+	Devices   []string
+	ServiceID string
+	Method    string
+}
+
+// Err says what the fixture lacks for a probe that creates tasks, naming the profile fields.
+func (f Fixture) Err() error {
+	switch {
+	case len(f.Devices) == 0 || f.Devices[0] == "":
+		return errors.New("the target profile names no device for the probes' tasks (fixtures.deviceIds)")
+	case f.ServiceID == "" || f.Method == "":
+		return errors.New("the target profile names no command for the probes' tasks (fixtures.serviceId and fixtures.method)")
+	}
+	return nil
+}
+
+// body is a DeviceCmd create body on the fixture's first device.
+func (f Fixture) body(appID, name string, timeout int) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"appId":    appID,
+		"taskName": name,
+		"taskType": "DeviceCmd",
+		"timeout":  timeout,
+		"param": map[string]any{
+			"type":       "DeviceList",
+			"deviceList": f.Devices[:1],
+			"command":    map[string]any{"serviceId": f.ServiceID, "method": f.Method},
+		},
+	})
+	return b
 }
 
 // Response is one answer of the platform, with its error code parsed when it has one.
@@ -173,6 +227,9 @@ func (s *Session) do(req *http.Request) (Response, error) {
 		return Response{}, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
+	if n := headerFields(resp.Header); n > maxHeaderFields {
+		return Response{}, fmt.Errorf("%s %s: status %d: %w (%d)", req.Method, req.URL.Path, resp.StatusCode, ErrTooManyHeaders, n)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return Response{}, fmt.Errorf("%s %s: read body: %w", req.Method, req.URL.Path, err)

@@ -31,3 +31,20 @@ func TestOversizedBodyIsAnError(t *testing.T) {
 		t.Errorf("OnToken told %v, want the login's token", told)
 	}
 }
+
+// TestTooManyHeadersIsAnError: an answer with more header fields than the cap is an error.
+func TestTooManyHeadersIsAnError(t *testing.T) {
+	t.Parallel()
+	tg := startFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if login(w, r) {
+			return
+		}
+		for range maxHeaderFields + 1 {
+			w.Header().Add("X-Many", "v")
+		}
+		writeJSON(w, 200, map[string]any{"taskId": "t-1"})
+	}))
+	if _, err := NewSession(tg).Query(context.Background(), "primary", "t-1"); !errors.Is(err, ErrTooManyHeaders) {
+		t.Fatalf("query: %v, want ErrTooManyHeaders", err)
+	}
+}
