@@ -251,4 +251,3 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
-
