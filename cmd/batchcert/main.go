@@ -40,6 +40,7 @@ func commands() []command {
 		{"certify", "certify a target: the suite, the load probes, then every report (the default)", runCertify},
 		{"check", "run the certification suite against a target", runCheck},
 		{"load", "run a load probe: throttle, tasklimit or capacity", runLoad},
+		{"merge", "merge the shard files of a distributed capacity search into one result", runMerge},
 		{"report", "re-render a results.json as html, junit, md or json", runReport},
 		{"selftest", "prove the suite catches every fault of the reference platform", runSelftest},
 		{"serve", "serve the reference platform", runServe},

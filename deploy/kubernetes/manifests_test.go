@@ -236,3 +236,44 @@ func TestSpecRefusesBadValues(t *testing.T) {
 		})
 	}
 }
+
+// TestDockerfile: the image is the static binary on scratch or distroless, with no shell to
+// run it through, as the nonroot user the pods run as.
+func TestDockerfile(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var froms []string
+	var entry, user string
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		switch strings.ToUpper(f[0]) {
+		case "FROM":
+			froms = append(froms, f[1])
+		case "ENTRYPOINT", "CMD":
+			entry = strings.TrimSpace(strings.TrimPrefix(l, f[0]))
+		case "USER":
+			user = f[1]
+		}
+	}
+	if len(froms) == 0 {
+		t.Fatal("no FROM")
+	}
+	if last := froms[len(froms)-1]; last != "scratch" && !strings.HasPrefix(last, "gcr.io/distroless/static") {
+		t.Errorf("final stage FROM %s: want scratch or distroless/static", last)
+	}
+	if !strings.Contains(string(b), "CGO_ENABLED=0") {
+		t.Error("the binary is not built with CGO_ENABLED=0: it would need a libc")
+	}
+	if !strings.HasPrefix(entry, "[") {
+		t.Errorf("ENTRYPOINT %q: want the exec form, the image has no shell", entry)
+	}
+	if user != fmt.Sprintf("%d:%d", nonRoot, nonRoot) {
+		t.Errorf("USER %q: want %d:%d, as the pods' securityContext", user, nonRoot, nonRoot)
+	}
+}
