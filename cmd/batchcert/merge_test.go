@@ -159,4 +159,3 @@ func readResults(t *testing.T, path string) *batchcert.Results {
 	}
 	return res
 }
-
