@@ -204,7 +204,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	var err error
 	if s.p.faults, err = newFaultSet(s.faultNames); err != nil {
-		return nil, fmt.Errorf("refplatform: %w", err)
+		return nil, fmt.Errorf("reference platform: %w", err)
 	}
 	if s.p.gql, err = gqlfacade.New(gqlfacade.Options{REST: s.p, TasksPath: PathTasks, DetailsPath: PathDetails,
 		Faults: gqlfacade.FaultsFor(s.p.faults), Logger: s.p.log}); err != nil {
