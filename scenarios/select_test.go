@@ -157,3 +157,24 @@ func TestSelectedAndPlannedChecks(t *testing.T) {
 		t.Errorf("no selector chose %d of %d embedded scenarios", len(emb), len(embAll))
 	}
 }
+
+// FuzzParseSelector: a -run expression is outside input: it parses or is refused, never panics,
+// and a parsed selector matches without panicking.
+func FuzzParseSelector(f *testing.F) {
+	for _, s := range []string{"", "lifecycle", "req:RULE.tasklimit", "op:create,code:105001", "code:", "a,,b", "req:(", "scenario:x:y"} {
+		f.Add(s)
+	}
+	scs := selectFixture()
+	f.Fuzz(func(t *testing.T, expr string) {
+		sel, err := ParseSelector(expr)
+		if err != nil {
+			return
+		}
+		for _, sc := range scs {
+			sel.Match(sc)
+		}
+		if sel.String() != expr {
+			t.Errorf("String() = %q, want the expression %q", sel.String(), expr)
+		}
+	})
+}
