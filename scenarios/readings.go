@@ -123,8 +123,17 @@ func checkAlternatives(st Step) error {
 			options[a.ID] = a.Values
 		}
 	}
-	for i, e := range st.Expect {
-		for _, alt := range e.Readings {
+	alts := make([][]Alternative, 0, len(st.Expect))
+	for _, e := range st.Expect {
+		alts = append(alts, e.Readings)
+	}
+	if st.Concurrent != nil {
+		for _, t := range st.Concurrent.Expect {
+			alts = append(alts, t.Readings)
+		}
+	}
+	for i, list := range alts {
+		for _, alt := range list {
 			values, ok := options[alt.Reading]
 			if !ok {
 				return fmt.Errorf("step %q: expect %d: reading %s has no profile option", st.Name, i+1, alt.Reading)
@@ -270,4 +279,40 @@ func (t *Target) applyReadings(file string) error {
 	}
 	t.Profile = spec
 	return nil
+}
+
+// tallyReadings adds to n, a tally's count of its own answer, the answers of each alternative
+// the profile accepts. It returns the count, the readings that answers were counted or refused
+// under, and, for alternatives the profile does not accept, the text naming them.
+func (r *scenarioRun) tallyReadings(t Tally, counts map[string]int, n int) (int, []string, string) {
+	if len(t.Readings) == 0 {
+		return n, nil, ""
+	}
+	prof, err := r.s.readingProfile()
+	if err != nil {
+		return n, nil, "; " + err.Error()
+	}
+	var ids []string
+	var refused string
+	for _, alt := range t.Readings {
+		code := alt.ErrorCode
+		if code == "" {
+			code = "none"
+		}
+		k := alt.Status
+		if k == 0 {
+			k = t.Status
+		}
+		got := counts[fmt.Sprintf("%d/%s", k, code)]
+		if got == 0 {
+			continue
+		}
+		ids = appendNew(ids, alt.Reading)
+		if prof.Accepts(alt.Reading, alt.Value) {
+			n += got
+			continue
+		}
+		refused += fmt.Sprintf("; %d answered %d/%s: %s", got, k, code, prof.Refusal(alt.Reading, alt.Value))
+	}
+	return n, ids, refused
 }

@@ -163,3 +163,28 @@ func TestTargetReadings(t *testing.T) {
 		}
 	}
 }
+
+// TestReadingsWholeSuite: under lenient, the whole suite certifies every reading the reference
+// can serve CONFORMANT, not only the scenarios TestReadings picks: no other check assumes the
+// doc-strict reading.
+func TestReadingsWholeSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays the whole suite once per reading mode")
+	}
+	t.Parallel()
+	for _, m := range refplatform.ReadingModes() {
+		t.Run(m.ID+"="+m.Value, func(t *testing.T) {
+			t.Parallel()
+			tg := startReference(t, refplatform.WithReading(m.ID, m.Value))
+			res, err := Check(context.Background(), Config{Target: tg, Secrets: lookupSecret, Profile: "lenient"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range res.Checks {
+				if c.Outcome == batchcert.Fail || c.Outcome == batchcert.Errored {
+					t.Errorf("%s (%s): %s %s: %s", m.ID+"="+m.Value, m.Description, c.ID, c.Outcome, c.Message)
+				}
+			}
+		})
+	}
+}

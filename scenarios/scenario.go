@@ -160,6 +160,8 @@ type Tally struct {
 	Min          string   `yaml:"min"`
 	Max          string   `yaml:"max"`
 	Requirements []string `yaml:"requirements"`
+	// Readings are answers also counted under a reading of the docs (readings.go).
+	Readings []Alternative `yaml:"readings"`
 }
 
 // ControlStep drives the reference platform: reset the world, advance its clock, inject a fault.

@@ -221,6 +221,8 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 			code = "none"
 		}
 		n := counts[fmt.Sprintf("%d/%s", t.Status, code)]
+		var refused string
+		n, chk.Readings, refused = r.tallyReadings(t, counts, n)
 		lo, hi := 0, count
 		var err error
 		if t.Min != "" {
@@ -235,7 +237,7 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 		}
 		if err == nil && (n < lo || n > hi) {
 			chk.Outcome = batchcert.Fail
-			chk.Message = fmt.Sprintf("%d of %d answers were %d/%s, expected %d..%d (all: %s)", n, count, t.Status, code, lo, hi, tallyText(counts))
+			chk.Message = fmt.Sprintf("%d of %d answers were %d/%s, expected %d..%d (all: %s)%s", n, count, t.Status, code, lo, hi, tallyText(counts), refused)
 			chk.Evidence = []batchcert.Evidence{r.s.redact.evidence(exs[len(exs)-1])}
 		}
 		r.add(chk)

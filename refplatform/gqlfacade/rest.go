@@ -54,6 +54,7 @@ func translate(status int, body []byte, out any) error {
 	if err := json.Unmarshal(body, &probe); err != nil {
 		return internalError(status, fmt.Errorf("the platform answered %d with a body that is not a JSON object: %w", status, err))
 	}
+	gatewayShape(probe)
 	_, hasCode := probe["error_code"]
 	if status >= 200 && status < 300 && !hasCode {
 		dec := json.NewDecoder(bytes.NewReader(body))
@@ -88,6 +89,20 @@ func restError(status int, body map[string]json.RawMessage) *gqlerror.Error {
 		}
 	}
 	return &gqlerror.Error{Message: msg, Extensions: ext}
+}
+
+// gatewayShape reads a gateway-shaped error body {"resultcode","resultmsg"} (reading AMB.7 of
+// docs/design.md, a platform served with -reading AMB.7=gateway or lenient) as the
+// {"error_code","error_desc"} it stands for, so the GraphQL error carries the same code.
+func gatewayShape(body map[string]json.RawMessage) {
+	if _, has := body["error_code"]; has {
+		return
+	}
+	code, okCode := body["resultcode"]
+	msg, okMsg := body["resultmsg"]
+	if okCode && okMsg { // the whole gateway shape; a lone resultcode is no error body
+		body["error_code"], body["error_desc"] = code, msg
+	}
 }
 
 // internalError is a facade failure: code 50252 with the status the REST call had.
