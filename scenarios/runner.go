@@ -326,7 +326,9 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 			relogged = true
 			r.s.client.invalidate(alias, tok)
 			continue
-		case pace && batch && isErr && code == "1010009" && !r.expecting["1010009"] && backoffs < 2:
+		// With control the run is the platform's only client and its ledger exact: an
+		// unprovoked 1010009 or 105001 there is a finding, not somebody else's load.
+		case pace && batch && isErr && code == "1010009" && !r.expecting["1010009"] && backoffs < 2 && r.s.control == nil:
 			// The platform throttled a call the run did not mean to throttle: other clients
 			// (or the user's own calls) share the app's quota. Enforcing it is no failure.
 			backoffs++
@@ -334,7 +336,7 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 				r.sc.Name, app)
 			r.s.pacer.exhausted(app)
 			continue
-		case pace && isCreate && isErr && code == "105001" && !r.expecting["105001"]:
+		case pace && isCreate && isErr && code == "105001" && !r.expecting["105001"] && r.s.control == nil:
 			// The task limit is full although the ledger has a free slot: tasks of other
 			// clients or of an earlier run without a state file hold the rest.
 			step := max(r.s.realDuration(30*time.Second), 100*time.Millisecond)

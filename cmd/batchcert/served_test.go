@@ -127,9 +127,9 @@ func TestServedReferenceBackToBack(t *testing.T) {
 }
 
 // TestServedReferenceRealClock is the same on the platform's own clock (-time-scale 1), three
-// runs back to back, with the shorter throttle window the issue allows for CI and a short token
-// lifetime. The waits that the docs make long (a task's 10-minute minimum timeout, hence the
-// Timeout ends and the task-limit race's slots coming back) exceed -max-wait: those steps are not
+// runs back to back, with the shorter throttle window the issue allows for CI. The waits that
+// the docs make long (a task's 10-minute minimum timeout, hence the Timeout ends and the
+// task-limit race's slots coming back; a token's 3600 s) exceed -max-wait: those steps are not
 // run, with the reason, and the coverage gate is off so that the run's verdict speaks of what it
 // judged. The full real-time certification, which waits for all of them, is a documented command
 // (README), too slow for CI. Set BATCHCERT_SLOW=1 to run this test (.ci/run does).
@@ -137,7 +137,7 @@ func TestServedReferenceRealClock(t *testing.T) {
 	if os.Getenv("BATCHCERT_SLOW") == "" {
 		t.Skip("about two minutes of real time: set BATCHCERT_SLOW=1 (.ci/run does)")
 	}
-	profile := serveReference(t, "-time-scale", "1", "-throttle-window", "3s", "-throttle-limit", "400", "-token-lifetime", "15s")
+	profile := serveReference(t, "-time-scale", "1", "-throttle-window", "3s", "-throttle-limit", "400")
 	for i := 1; i <= 3; i++ {
 		res, _ := checkServed(t, profile, "-real-time", "-max-wait", "20s", "-coverage-gate", "none")
 		f, e := failures(res)
