@@ -139,6 +139,8 @@ func (r *scenarioRun) script(c *batchcert.Check, upTo int) string {
 		control = t.Control.URL
 	}
 	w("set -euo pipefail")
+	w(`# RUN makes the names the run made unique again (task names must not repeat).`)
+	w(`RUN="${BATCHCERT_RUN_ID:-r$(date +%%s)$$}"`)
 	w(`BASE="${BATCHCERT_BASE_URL:-%s}"`, strings.TrimSuffix(base, "/"))
 	if control != "" {
 		w(`CONTROL="${BATCHCERT_CONTROL_URL:-%s}"`, strings.TrimSuffix(control, "/"))
@@ -162,6 +164,11 @@ func (r *scenarioRun) script(c *batchcert.Check, upTo int) string {
 	w(`# field NAME: a top-level string field of the answer.`)
 	w(`field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$answer" | head -n 1; }`)
 
+	if control != "" {
+		// The run reset the platform before the scenario (and the reset forgets tokens: the
+		// logins come after it).
+		w(`call POST "$CONTROL/control/reset" -H 'Content-Type: application/json' --data-binary '{}'; show quiet`)
+	}
 	steps := r.replay[:upTo+1]
 	// Log in every app a managed request uses, from its secret's variable.
 	aliases := map[string]bool{}
@@ -181,9 +188,6 @@ func (r *scenarioRun) script(c *batchcert.Check, upTo int) string {
 		w(`call POST "$BASE/iocm/app/sec/v1.1.0/login" --data-urlencode %s --data-urlencode "secret=${%s}"`,
 			shellQuote("appId="+a.appID), v)
 		w(`show quiet; TOKEN_%s=$(field accessToken)`, shellVar(alias))
-	}
-	if control != "" {
-		w(`call POST "$CONTROL/control/reset" -H 'Content-Type: application/json' --data-binary '{}'; show quiet`)
 	}
 	// carried are the values of earlier answers later requests use: value -> variable.
 	carried := map[string]string{}
@@ -316,6 +320,9 @@ func (r *scenarioRun) substitute(text string, carried map[string]string, order [
 		if tok != "" && a == alias {
 			rs = append(rs, repl{tok, "TOKEN_" + shellVar(a)})
 		}
+	}
+	if r.s.runID != "" {
+		rs = append(rs, repl{r.s.runID, "RUN"})
 	}
 	sort.SliceStable(rs, func(i, j int) bool { return len(rs[i].val) > len(rs[j].val) })
 	var out strings.Builder
