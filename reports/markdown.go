@@ -175,9 +175,10 @@ func mdCode(s string) string {
 }
 
 // wrapMarkdown writes doc with every paragraph, list item and block quote line longer than width
-// wrapped at spaces (MD013). Headings and table rows stay whole. A line is never broken inside a
-// code span, nor before a word that would start a new block (a list marker, a quote, a heading),
-// so wrapping never changes what the Markdown means. The document ends with one newline.
+// wrapped at spaces (MD013). Headings and table rows stay whole. A line is never broken before a
+// word that would start a new block (a list marker, a quote, a heading), so wrapping never
+// changes what the Markdown means: a break inside a code span (a check id with spaces) reads
+// as the space it replaces. The document ends with one newline.
 func wrapMarkdown(w *bufio.Writer, doc string, width int) {
 	doc = strings.TrimRight(doc, "\n") + "\n"
 	for _, line := range strings.SplitAfter(doc, "\n") {
@@ -200,16 +201,12 @@ func wrapMarkdown(w *bufio.Writer, doc string, width int) {
 }
 
 // wrapLine writes one logical line as lines of at most width runes where it can: greedy, but a
-// break goes before the last word that may start a line (not in a code span, not a block marker).
+// break goes before the last word that may start a line (not a block marker).
 func wrapLine(w *bufio.Writer, first, cont, text string, width int) {
 	words := strings.Split(text, " ")
 	breakable := make([]bool, len(words)) // a line may start at words[i]
-	inCode := false
 	for i, word := range words {
-		breakable[i] = i > 0 && !inCode && !startsBlock(word)
-		if strings.Count(unescaped(word), "`")%2 == 1 {
-			inCode = !inCode
-		}
+		breakable[i] = i > 0 && word != "" && !startsBlock(word)
 	}
 	prefix, start, n := first, 0, len([]rune(first))
 	for i := 0; i < len(words); i++ {
@@ -231,19 +228,6 @@ func wrapLine(w *bufio.Writer, first, cont, text string, width int) {
 		n += wn
 	}
 	w.WriteString(prefix + strings.Join(words[start:], " ") + "\n")
-}
-
-// unescaped drops backslash-escaped characters, so an escaped backtick opens no code span.
-func unescaped(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' {
-			i++
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // startsBlock says whether a line starting with word would open a block construct.

@@ -29,6 +29,7 @@ func TestSummaryMarkdownlintClean(t *testing.T) {
 	}
 	hostile := sampleResults()
 	hostile.Target.Name = "*bold* `tick` <b> | pipe"
+	hostile.Checks[2].ID = "a check id/with many words in it/because steps have names like this one/expect-1"
 	hostile.Checks[2].Message = "- not a list\n# not a heading\n> not a quote " + strings.Repeat("word ", 40)
 	dir := t.TempDir()
 	var files []string
