@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/scenarios"
 )
 
 func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -113,6 +114,11 @@ func certifyLoad(ctx context.Context, tf *targetFlags, sess *session, lf *loadFl
 		if err := probeOutcome(ctx, res, p.name, checks, err, stderr); err != nil {
 			return err
 		}
+	}
+	// Coverage is the suite's and the probes' together: a passing throttle probe covers
+	// RULE.throttle and 403/1010009 (scenarios.RecomputeCoverage).
+	if err := scenarios.RecomputeCoverage(res); err != nil {
+		return err
 	}
 	res.Apply(gateOf(res))
 	return nil
