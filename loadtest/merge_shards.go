@@ -380,17 +380,16 @@ func readShard(dir string, m *ShardManifest) (*shardData, error) {
 	return sd, nil
 }
 
-// readStream decodes a vegeta result stream (any of vegeta's encodings) step by step.
+// readStream decodes a shard's vegeta result stream step by step. Shards write gob, so only
+// gob is read: vegeta's DecoderFor would try JSON and CSV on a file that is not, buffering it
+// whole.
 func readStream(path string, attacks map[string]int, sd *shardData) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("results stream: %w", err)
 	}
 	defer f.Close()
-	dec := vegeta.DecoderFor(bufio.NewReaderSize(f, 1<<16))
-	if dec == nil {
-		return fmt.Errorf("%s: not a vegeta result stream", filepath.Base(path))
-	}
+	dec := vegeta.NewDecoder(bufio.NewReaderSize(f, 1<<16))
 	for n := 1; ; n++ {
 		var r vegeta.Result
 		if err := dec.Decode(&r); err != nil {
