@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/reports"
 	"github.com/batchcert/batchcert/scenarios"
 )
 
@@ -92,5 +93,40 @@ func TestProfilePathsResolveAgainstTheProfile(t *testing.T) {
 	}
 	if tg.TLS.KeyFile != "/abs/k.pem" {
 		t.Errorf("an absolute path was changed: %q", tg.TLS.KeyFile)
+	}
+}
+
+// TestUnreachableTargetIsIncomplete: a target that refuses connections is not a bad platform:
+// exit 3, INCOMPLETE, and results.json is still written, saying why.
+func TestUnreachableTargetIsIncomplete(t *testing.T) {
+	t.Setenv("BATCHCERT_TEST_UNSET_PRIMARY_7Q", "some-secret-value")
+	p := profile(t, "")
+	// A full set of fixtures, so that the scenarios try to reach the target instead of
+	// skipping for what the profile lacks.
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := strings.Replace(string(data), "  deviceIds: [dev-1]\n", "  deviceIds: [dev-1]\n  serviceId: Switch\n  method: SET\n", 1)
+	if err := os.WriteFile(p, []byte(full), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, stderr, code := runCLI(t, "check", "-target", p, "-out", out)
+	if code != batchcert.ExitUnreachable {
+		t.Fatalf("exit %d, want 3\n%s", code, stderr)
+	}
+	f, err := os.Open(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := reports.ReadJSON(f)
+	if err != nil {
+		t.Fatalf("results.json: %v", err)
+	}
+	if res.Verdict != batchcert.Incomplete || !res.Incomplete || !strings.Contains(res.IncompleteReason, "unreachable") {
+		t.Errorf("verdict %s, incomplete %v, reason %q: want INCOMPLETE saying the target is unreachable",
+			res.Verdict, res.Incomplete, res.IncompleteReason)
 	}
 }
