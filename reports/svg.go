@@ -125,7 +125,11 @@ func throttleSVG(t *batchcert.ThrottleResult) template.HTML {
 	}
 	width := bucketWidth(pts)
 	xmin, xmax := pts[0].Offset.Seconds(), (pts[len(pts)-1].Offset + width).Seconds()
-	inWindow := windowCounts(pts, t.DeclaredWindow)
+	window := t.MeasuredWindow
+	if window <= 0 {
+		window = t.DeclaredWindow
+	}
+	inWindow := windowCounts(pts, window)
 	top := float64(t.DeclaredLimit)
 	for i, p := range pts {
 		top = math.Max(top, math.Max(float64(p.Accepted+p.Throttled), float64(inWindow[i])))
@@ -163,20 +167,28 @@ func throttleSVG(t *batchcert.ThrottleResult) template.HTML {
 	return c.svg()
 }
 
-// windowCounts is, per bucket, the calls accepted since the current fixed window opened. A
-// window opens at the first bucket with an accepted call after the previous window expired.
+// windowCounts is, per bucket, the calls accepted since the current window opened, on the
+// windows the probe measured: a window opens where the platform accepted calls again after
+// throttling them (the reset the probe saw), or, with no throttling in between, once the
+// window's length has passed since the last one opened. A window opening at the first accepted
+// call after the previous one expired would straddle the platform's real boundary whenever
+// that boundary lies before the probe's first call, and count two windows' calls as one.
 func windowCounts(pts []batchcert.TimelinePoint, window time.Duration) []int {
 	out := make([]int, len(pts))
-	open, sum, inside := time.Duration(0), 0, false
+	open, sum, inside, throttled := time.Duration(0), 0, false, false
 	for i, p := range pts {
-		if inside && window > 0 && p.Offset >= open+window {
-			inside, sum = false, 0
+		expired := inside && window > 0 && p.Offset >= open+window
+		reset := inside && throttled && p.Accepted > 0
+		if expired || reset {
+			inside, sum, throttled = false, 0, false
 		}
 		if !inside && p.Accepted > 0 {
 			inside, open = true, p.Offset
 		}
 		if inside {
 			sum += p.Accepted
+			// Calls throttled in this bucket came after its accepted ones: the window is full.
+			throttled = throttled || p.Throttled > 0
 		}
 		out[i] = sum
 	}

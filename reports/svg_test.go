@@ -110,3 +110,46 @@ func TestEsc(t *testing.T) {
 		t.Fatalf("esc = %q, want %q", got, want)
 	}
 }
+
+// TestWindowCountsFollowMeasuredWindows: the "accepted in window" line restarts where the
+// platform accepted calls again after throttling them, so a conformant run never rises above
+// the limit even when the platform's window opened before the probe's first call, and a
+// platform admitting 110 shows 110.
+func TestWindowCountsFollowMeasuredWindows(t *testing.T) {
+	t.Parallel()
+	// One-second buckets over 130 s, a 60 s window whose boundary is at -20 s: the probe's
+	// first window holds what is left of it, then full windows open at 40 s and 100 s.
+	timeline := func(limit, left int) []batchcert.TimelinePoint {
+		var pts []batchcert.TimelinePoint
+		budget := left
+		for s := 0; s < 130; s++ {
+			if s == 40 || s == 100 {
+				budget = limit
+			}
+			p := batchcert.TimelinePoint{Offset: time.Duration(s) * time.Second}
+			for k := 0; k < 5; k++ {
+				if budget > 0 {
+					budget--
+					p.Accepted++
+				} else {
+					p.Throttled++
+				}
+			}
+			pts = append(pts, p)
+		}
+		return pts
+	}
+	peak := func(pts []batchcert.TimelinePoint) int {
+		m := 0
+		for _, n := range windowCounts(pts, time.Minute) {
+			m = max(m, n)
+		}
+		return m
+	}
+	if got := peak(timeline(100, 95)); got != 100 {
+		t.Errorf("a conformant platform peaks at %d accepted in a window, want 100", got)
+	}
+	if got := peak(timeline(110, 95)); got != 110 {
+		t.Errorf("a platform admitting 110 peaks at %d, want 110", got)
+	}
+}
