@@ -35,6 +35,8 @@ type loadFlags struct {
 	operation    string
 	// perProbeDeadline bounds each probe by its plan plus probeGrace (no -deadline given).
 	perProbeDeadline bool
+	// shard holds load capacity's shard flags (merge.go); nil for certify.
+	shard *shardFlags
 }
 
 func addLoadFlags(fs *flag.FlagSet) *loadFlags {
@@ -76,6 +78,9 @@ func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	if err := validLoadFlags(fs, lf); err != nil {
 		return err
+	}
+	if lf.shard.active() {
+		return runShardLoad(ctx, probe, fs, tf, lf, lf.shard, *out, stdout, stderr)
 	}
 	if probe == "capacity" && tf.file == "" {
 		liftReferenceLimits(tf, lf)
@@ -359,6 +364,7 @@ func loadFlagSet(name string, stdout io.Writer) (*flag.FlagSet, *targetFlags, *l
 	fs := newFlagSet(name, loadUsage, stdout)
 	tf := addTargetFlags(fs, 1)
 	lf := addLoadFlags(fs)
+	lf.shard = addShardFlags(fs)
 	out := fs.String("out", defaultOut, "`dir` for results.json and the reports")
 	df := addDeadlineFlag(fs)
 	return fs, tf, lf, out, df

@@ -218,8 +218,9 @@ func emitKubernetes(fs *flag.FlagSet, sess *session, sf *shardFlags, startAt tim
 	if t.TLS.CAFile != "" || t.TLS.CertFile != "" || t.TLS.KeyFile != "" {
 		return batchcert.Usagef("-emit-kubernetes: %s names TLS files, which the emitted Job does not carry yet; mount them yourself and drop them from the profile", t.File)
 	}
+	// Every app's secret: the shards check the whole profile, as every command does.
 	var secrets []string
-	for _, a := range []*scenarios.App{t.Apps.Primary, t.Apps.Secondary} {
+	for _, a := range []*scenarios.App{t.Apps.Primary, t.Apps.Secondary, t.Apps.Unauthorized, t.Apps.NoRights, t.Apps.Frozen, t.Apps.Load} {
 		if a == nil {
 			continue
 		}
