@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/contracts"
 )
 
 //go:embed report.html.tmpl
@@ -26,6 +27,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"percent": func(f float64) string { return fmt.Sprintf("%.2g%%", finite(f)*100) },
 	"runs":    runCell,
 	"inc":     func(i int) int { return i + 1 },
+	"short":   short,
 }).Parse(htmlSource))
 
 // htmlData is what report.html.tmpl renders.
@@ -35,10 +37,14 @@ type htmlData struct {
 	VerdictClass string
 	Counts       Counts
 	Problems     []batchcert.Check
-	Grid         codeGrid
-	CodeExer     int
-	CodePassed   int
-	Trace        []traceRow
+	// Causes are the failures grouped by root cause, first failure first; Known the declared
+	// known failures.
+	Causes     []causeView
+	Known      []batchcert.Check
+	Grid       codeGrid
+	CodeExer   int
+	CodePassed int
+	Trace      []traceView
 	Suites       []suiteView
 	Throttle     template.HTML
 	TaskLimit    template.HTML
@@ -68,6 +74,36 @@ type suiteView struct {
 	Checks []batchcert.Check
 }
 
+// causeView is one root cause as the report shows it: its first failure in full, the rest of
+// its failures and the checks not run because of it as compact lists.
+type causeView struct {
+	N        int
+	Title    string
+	Must     bool
+	First    batchcert.Check
+	Evidence []evidenceView
+	More     []batchcert.Check
+	NotRun   []batchcert.Check
+}
+
+// evidenceView is one exchange of evidence, or a pointer to where the report showed it already.
+type evidenceView struct {
+	batchcert.Evidence
+	SameAs string // the check whose evidence showed this exchange first
+}
+
+// traceView is one traceability row: the requirement's statement and source from the catalog,
+// the worst outcome of the checks that name it and how many there are.
+type traceView struct {
+	traceRow
+	Severity  batchcert.Severity
+	Statement string
+	Source    string
+	Covered   bool
+	Count     int
+	Sample    string // the first check ids, for the row's tooltip
+}
+
 // WriteHTML writes r as a single self-contained HTML certificate: inline CSS and SVG, no script,
 // no external assets.
 func WriteHTML(w io.Writer, r *batchcert.Results) error {
@@ -84,9 +120,15 @@ func newHTMLData(r *batchcert.Results) htmlData {
 		Counts:   Count(r.Checks),
 		Problems: problems(r.Checks),
 		Grid:     newCodeGrid(r.Coverage.ErrorCodes),
-		Trace:    traceability(r),
+		Trace:    traceViews(r),
+		Causes:   causeViews(r.Checks),
 	}
-	d.VerdictClass = strings.ToLower(d.Verdict)
+	for _, c := range r.Checks {
+		if c.Outcome == batchcert.KnownFail {
+			d.Known = append(d.Known, c)
+		}
+	}
+	d.VerdictClass = strings.ReplaceAll(strings.ToLower(d.Verdict), " ", "-")
 	d.CodeExer, d.CodePassed = codeStats(r.Coverage.ErrorCodes)
 	index := map[string]int{}
 	for _, c := range r.Checks {
@@ -178,6 +220,8 @@ func outcomeClass(o batchcert.Outcome) string {
 		return "skip"
 	case batchcert.KnownFail:
 		return "known"
+	case batchcert.NotRun:
+		return "notrun"
 	case "":
 		return "none"
 	default:
@@ -195,4 +239,66 @@ func runCell(xs []int) string {
 		return strings.Join(parts[:30], " ") + fmt.Sprintf(" … (%d runs)", len(parts))
 	}
 	return strings.Join(parts, " ")
+}
+
+// causeViews renders the root causes; an exchange shown once is not shown again.
+func causeViews(checks []batchcert.Check) []causeView {
+	seen := map[string]string{}
+	var out []causeView
+	for i, g := range rootCauses(checks) {
+		v := causeView{N: i + 1, Title: g.Title, Must: g.Must, NotRun: g.NotRun}
+		if len(g.Failures) == 0 {
+			if len(g.NotRun) == 0 {
+				continue
+			}
+			v.First, v.NotRun = g.NotRun[0], g.NotRun[1:]
+		} else {
+			v.First, v.More = g.Failures[0], g.Failures[1:]
+		}
+		for _, e := range v.First.Evidence {
+			key := e.Request + "\x00" + e.Response
+			ev := evidenceView{Evidence: e}
+			if first, ok := seen[key]; ok {
+				ev.SameAs = first
+			} else {
+				seen[key] = v.First.ID
+			}
+			v.Evidence = append(v.Evidence, ev)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// traceViews joins the traceability rows with the catalog's statements and sources.
+func traceViews(r *batchcert.Results) []traceView {
+	missing := map[string]bool{}
+	for _, id := range r.Coverage.Requirements.Missing {
+		missing[id] = true
+	}
+	cat, _ := contracts.Catalog()
+	var out []traceView
+	for _, row := range traceability(r) {
+		v := traceView{traceRow: row, Count: len(row.Checks), Covered: len(row.Checks) > 0 && !missing[row.Requirement]}
+		if cat != nil {
+			if e, ok := cat.Get(row.Requirement); ok {
+				v.Severity = e.Severity
+			}
+		}
+		if s, ok := contracts.SourceOf(row.Requirement); ok {
+			v.Statement = s.Statement
+			v.Source = s.Source.Page + " · " + s.Source.Table + " · " + s.Source.Row
+		}
+		ids := make([]string, 0, 5)
+		for _, c := range row.Checks {
+			if len(ids) == 5 {
+				ids = append(ids, "…")
+				break
+			}
+			ids = append(ids, c.ID)
+		}
+		v.Sample = strings.Join(ids, "\n")
+		out = append(out, v)
+	}
+	return out
 }

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/batchcert/batchcert"
 )
 
 func TestHTMLSelfContained(t *testing.T) {
@@ -39,7 +41,9 @@ func TestHTMLContent(t *testing.T) {
 		{`curl -sS -H &#39;app_key: app-1&#39;`, "curl reproducer shown"},
 		{`<td class="failed">✗ failed</td>`, "coverage grid marks exercised-but-failed contexts"},
 		{`<td class="unexercised">· not exercised</td>`, "coverage grid marks unexercised contexts"},
-		{`<code>INV.final-state</code></td><td><span class="o none">not covered</span>`, "traceability lists uncovered requirements"},
+		{`<code>INV.final-state</code></td><td>SHOULD</td><td class="st">Complete means every subtask completed`, "traceability shows each requirement's statement"},
+		{`<span class="o none">not covered</span>`, "traceability lists uncovered requirements"},
+		{`<input type="radio" name="f" id="f-fail">`, "the full list can be filtered, without a script"},
 		{`<code>AMB.2</code>`, "readings"},
 		{`Throttle probe: calls per bucket`, "throttle plot"},
 		{`Task-limit race: answers per run`, "task-limit plot"},
@@ -92,5 +96,45 @@ func TestRedact(t *testing.T) {
 		if got := redact(tc.in); got != tc.want {
 			t.Errorf("redact(%q) = %q, want %q (%s)", tc.in, got, tc.want, tc.reason)
 		}
+	}
+}
+
+// TestHTMLRootCausesFirst: one fault reads as one finding: the failures of a renamed field and
+// the checks not run because of it form one group, shown first; an exchange two failures show
+// is shown once; traceability is in natural order (AMB.2 before AMB.10).
+func TestHTMLRootCausesFirst(t *testing.T) {
+	t.Parallel()
+	ev := batchcert.Evidence{Request: "POST /tasks", Response: "HTTP 200\n{\"taskId\":\"t\"}", Curl: "curl", Script: "#!/usr/bin/env bash\necho REPRODUCED"}
+	v := batchcert.Violation{Source: "schema", Operation: "createBatchTask", Requirement: "RSP.create.taskID", Pointer: "/taskID", Message: "taskID is required", Count: 3}
+	r := &batchcert.Results{Verdict: batchcert.Nonconformant, Checks: []batchcert.Check{
+		{ID: "a/ok/x", Scenario: "a", Outcome: batchcert.Pass, Requirements: []string{"AMB.10"}},
+		{ID: "a/create/contract", Scenario: "a", Severity: batchcert.Must, Outcome: batchcert.Fail, Message: "1 violation",
+			Violations: []batchcert.Violation{v}, Evidence: []batchcert.Evidence{ev}, Requirements: []string{"AMB.2"}},
+		{ID: "a/create/capture-taskId", Scenario: "a", Severity: batchcert.Must, Outcome: batchcert.Fail, Message: "capture taskId: /taskID not in the answer",
+			Violations: []batchcert.Violation{{Source: "capture", Operation: "createBatchTask", Pointer: "/taskID"}}, Evidence: []batchcert.Evidence{ev}},
+		{ID: "a/query/expect-1", Scenario: "a", Severity: batchcert.Must, Outcome: batchcert.NotRun, Message: `not run: step "create" failed (capture taskId: /taskID not in the answer)`},
+		{ID: "b/other/expect-1", Scenario: "b", Severity: batchcert.Should, Outcome: batchcert.Fail, Message: "status 400, expected 404"},
+		{ID: "c/create/contract", Scenario: "c", Severity: batchcert.Must, Outcome: batchcert.Fail, Message: "1 violation",
+			Violations: []batchcert.Violation{v}, Evidence: []batchcert.Evidence{ev}},
+	}}
+	out := renderString(t, FormatHTML, r)
+	if n := strings.Count(out, `<div class="cause`); n != 2 {
+		t.Errorf("%d root causes, want 2 (the renamed field, the status)", n)
+	}
+	first := strings.Index(out, `id="cause-1"`)
+	if first < 0 || !strings.Contains(out[first:first+600], "/taskID") {
+		t.Errorf("the first root cause is not the renamed field")
+	}
+	for _, want := range []string{"2 more failure(s) of this cause", "1 check(s) not run because of it",
+		"Reproducer script", "echo REPRODUCED", "<td class=\"n\">3</td>", "1 not run"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if n := strings.Count(out, "HTTP 200\n{&#34;taskId&#34;"); n != 1 {
+		t.Errorf("the failing exchange is shown %d times, want once", n)
+	}
+	if i, j := strings.Index(out, "<code>AMB.2</code>"), strings.Index(out, "<code>AMB.10</code>"); i < 0 || j < 0 || i > j {
+		t.Errorf("traceability is not in natural order: AMB.2 at %d, AMB.10 at %d", i, j)
 	}
 }
