@@ -45,11 +45,11 @@ type htmlData struct {
 	CodeExer   int
 	CodePassed int
 	Trace      []traceView
-	Suites       []suiteView
-	Throttle     template.HTML
-	TaskLimit    template.HTML
-	Capacity     template.HTML
-	Killed       int
+	Suites     []suiteView
+	Throttle   template.HTML
+	TaskLimit  template.HTML
+	Capacity   template.HTML
+	Killed     int
 }
 
 // codeGrid is the error-code coverage grid: a row per (status, code), a column per operation.
