@@ -38,7 +38,7 @@ func (r *scenarioRun) lostStep(st Step, why string) {
 		if r.broken == nil {
 			r.broken = map[string]string{}
 		}
-		for name := range st.Capture {
+		for _, name := range stepVars(st) {
 			if _, ok := r.broken[name]; !ok {
 				r.broken[name] = root
 			}
@@ -46,9 +46,32 @@ func (r *scenarioRun) lostStep(st Step, why string) {
 		r.mu.Unlock()
 		return
 	}
-	for name := range st.Capture {
+	for _, name := range stepVars(st) {
 		r.lostCapture(st, name, firstLine(why))
 	}
+}
+
+// lostStepID is lostStep for the step a check id "scenario/step/..." names.
+func (r *scenarioRun) lostStepID(id, why string) {
+	rest := strings.TrimPrefix(id, r.sc.Name+"/")
+	for _, st := range r.sc.all() {
+		if strings.HasPrefix(rest, st.Name+"/") {
+			r.lostStep(st, why)
+			return
+		}
+	}
+}
+
+// stepVars are the variables a step sets: its captures and its set entries.
+func stepVars(st Step) []string {
+	var out []string
+	for name := range st.Capture {
+		out = append(out, name)
+	}
+	for name := range st.Set {
+		out = append(out, name)
+	}
+	return out
 }
 
 // setupFailure tells whether an error met while preparing a check is a setup failure, and gives

@@ -715,6 +715,7 @@ func (r *scenarioRun) errorCheck(id string, ex *Exchange, err error) {
 		Outcome: batchcert.Errored, Message: err.Error()}
 	if msg, ok := r.setupFailure(err.Error()); ok && ex == nil {
 		c.Outcome, c.Message = batchcert.NotRun, msg
+		r.lostStepID(id, msg)
 	}
 	if ex != nil {
 		c.Outcome = batchcert.Fail
