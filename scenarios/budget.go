@@ -101,7 +101,7 @@ func (b *budget) real(d time.Duration) time.Duration {
 	return d
 }
 
-// unfinished returns the app's tasks not known to be finished, oldest first.
+// unfinished returns copies of the app's tasks not known to be finished, oldest first.
 func (b *budget) unfinished(app string) []*ledgerTask {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -119,7 +119,8 @@ func (b *budget) unfinishedLocked(app string) []*ledgerTask {
 			t.Finished = true // past its timeout: Timeout at the latest (AMB.R8)
 			continue
 		}
-		out = append(out, t)
+		cp := *t // a copy: the ledger's own entries change under its lock only
+		out = append(out, &cp)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out
