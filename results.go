@@ -153,6 +153,9 @@ type TaskLimitResult struct {
 	Rejected    []int `json:"rejected"` // per run, answered 105001
 	Other       []int `json:"other"`    // per run, anything else
 	SlotReturn  *bool `json:"slotReturn,omitempty"`
+	// Leftover are admitted tasks still unfinished when the race stopped waiting for them
+	// (a target without a control API): they hold their app's slots until their timeout.
+	Leftover []string `json:"leftover,omitempty"`
 }
 
 // CapacityResult is the capacity search: one step per attempted rate.

@@ -53,8 +53,8 @@ type CapacityConfig struct {
 	Operation string
 	// TaskID is the task queried; "" creates one first.
 	TaskID string
-	// CreateBody builds the n-th create of a create search (nil: CreateBody). Task names must
-	// differ: the platform refuses a name used twice.
+	// CreateBody builds the n-th create of a create search (nil: CreateBodyFor the target's
+	// Fixture). Task names must differ: the platform refuses a name used twice.
 	CreateBody func(appID string, nonce int64, n uint64) []byte
 	// TaskLimit is how many unfinished tasks per app the target allows (create only; zero:
 	// DefaultTaskLimit, the documented 10). A created task stays unfinished for a while, so
@@ -451,15 +451,19 @@ func createOne(ctx context.Context, s *Session, alias string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := s.Create(ctx, alias, defaultRaceBody(app.AppID, 0, 0))
+	if err := s.t.Fixture.Err(); err != nil {
+		return "", fmt.Errorf("create the queried task: %w", err)
+	}
+	body := s.t.Fixture.body(app.AppID, fmt.Sprintf("batchcert-query-%d", time.Now().UnixNano()), 10)
+	resp, err := s.Create(ctx, alias, body)
 	if err != nil {
 		return "", fmt.Errorf("create the queried task: %w", err)
 	}
-	var body struct {
+	var created struct {
 		TaskID string `json:"taskID"`
 	}
-	if resp.Code != "" || json.Unmarshal(resp.Body, &body) != nil || body.TaskID == "" {
+	if resp.Code != "" || json.Unmarshal(resp.Body, &created) != nil || created.TaskID == "" {
 		return "", fmt.Errorf("create the queried task: status %d, code %q", resp.Status, resp.Code)
 	}
-	return body.TaskID, nil
+	return created.TaskID, nil
 }

@@ -18,19 +18,12 @@ import (
 const (
 	OpQuery  = "query"
 	OpCreate = "create"
-	// DefaultCapacityDevice is the reference world's fast device (it answers 3 s after a task
-	// starts), so a create search's tasks finish soon after it.
-	DefaultCapacityDevice = "dev-lone"
 )
 
 // ErrOverTaskLimit is returned when a create search plans more creates than the target's
 // task limit lets it keep unfinished: past the limit every create answers 105001, and the
 // search would measure the limit, not the capacity.
 var ErrOverTaskLimit = errors.New("planned creates exceed the task limit")
-
-// CreateBody is the default body of a create search's n-th create: a DeviceCmd task on
-// DefaultCapacityDevice, named uniquely by nonce and n (AMB.R9 refuses a name used twice).
-var CreateBody = CreateBodyFor(DefaultCapacityDevice, "Meter", "REPORT")
 
 // CreateBodyFor returns create bodies of DeviceCmd tasks sending serviceID/method to device
 // (e.g. a real platform's fast fixture device), named uniquely by nonce and n.
@@ -92,7 +85,11 @@ func stepTargeter(ctx context.Context, s *Session, cfg CapacityConfig, nonce int
 	url, hdr := req.URL.String(), req.Header
 	body := cfg.CreateBody
 	if body == nil {
-		body = CreateBody
+		if err := s.t.Fixture.Err(); err != nil {
+			return nil, fmt.Errorf("create search: %w", err)
+		}
+		fx := s.t.Fixture
+		body = CreateBodyFor(fx.Devices[0], fx.ServiceID, fx.Method)
 	}
 	return func(t *vegeta.Target) error {
 		t.Method, t.URL, t.Header = http.MethodPost, url, hdr

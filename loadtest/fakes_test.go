@@ -14,6 +14,9 @@ import (
 // Small fake platforms for the probes' tests: login, query and create, with a throttle on a
 // clock shared with the probe, or a task limit that is atomic or racy.
 
+// testFixture is the fakes' fixture: they accept any device and command.
+var testFixture = Fixture{Devices: []string{"fx-device"}, ServiceID: "fx-service", Method: "fx-method", NoAnswerDevice: "fx-silent"}
+
 var testApps = map[string]App{
 	"primary":   {AppID: "app-primary", Secret: "primary-secret"},
 	"secondary": {AppID: "app-secondary", Secret: "secondary-secret"},
@@ -153,7 +156,7 @@ func startFake(t *testing.T, h http.Handler) Target {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return Target{BaseURL: srv.URL, Client: srv.Client(), Apps: testApps}
+	return Target{BaseURL: srv.URL, Client: srv.Client(), Apps: testApps, Fixture: testFixture}
 }
 
 // fakeTasks is a task-limit server: Limit unfinished tasks per app. Racy checks and inserts
@@ -165,6 +168,9 @@ type fakeTasks struct {
 	Limit int
 	Racy  bool
 	Extra int
+	// FinishAfter finishes a task once it has been queried that many times (0: never).
+	FinishAfter int
+	queries     map[string]int
 
 	mu    sync.Mutex
 	tasks map[string]bool // taskID -> finished
@@ -223,13 +229,25 @@ func (f *fakeTasks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, PathTasks+"/"):
 		id := strings.TrimPrefix(r.URL.Path, PathTasks+"/")
 		f.mu.Lock()
-		_, ok := f.tasks[id]
+		done, ok := f.tasks[id]
+		if ok && !done && f.FinishAfter > 0 {
+			if f.queries == nil {
+				f.queries = map[string]int{}
+			}
+			if f.queries[id]++; f.queries[id] >= f.FinishAfter {
+				f.tasks[id], done = true, true
+			}
+		}
 		f.mu.Unlock()
 		if !ok {
 			writeCode(w, 404, "105005", "The batchTask is not existed.")
 			return
 		}
-		writeJSON(w, 200, map[string]string{"taskId": id, "status": "Running"})
+		status := "Running"
+		if done {
+			status = "Complete"
+		}
+		writeJSON(w, 200, map[string]string{"taskId": id, "status": status})
 	default:
 		writeCode(w, 404, "100022", "unknown path")
 	}

@@ -78,7 +78,7 @@ func TestFigures(t *testing.T) {
 	if err != nil || !strings.HasPrefix(line, "URL ") {
 		t.Fatalf("reference child: %q %v", line, err)
 	}
-	tgt := Target{BaseURL: strings.TrimSpace(strings.TrimPrefix(line, "URL ")), Apps: testApps}
+	tgt := Target{BaseURL: strings.TrimSpace(strings.TrimPrefix(line, "URL ")), Apps: testApps, Fixture: worldFixture(refplatform.DefaultWorld())}
 
 	resultsPath := filepath.Join(t.TempDir(), "results.gob")
 	f, err := os.Create(resultsPath)

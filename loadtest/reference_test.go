@@ -23,7 +23,7 @@ func startReference(t *testing.T, opts ...refplatform.Option) (*refplatform.Serv
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	tgt := Target{BaseURL: srv.URL(), Control: srv.ControlURL(), Apps: testApps}
+	tgt := Target{BaseURL: srv.URL(), Control: srv.ControlURL(), Apps: testApps, Fixture: worldFixture(refplatform.DefaultWorld())}
 	clock := AdvanceClock{NowFunc: srv.Now, Advance: func(_ context.Context, d time.Duration) error { return srv.Advance(d) }}
 	return srv, tgt, clock
 }
@@ -125,4 +125,27 @@ func TestReferenceTaskLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// worldFixture is the probes' fixture a profile of w would name (as serve -profile-out
+// writes it): its fastest device that answers at the first delivery, and a command. The
+// probes know no world of their own; the tests take it from the reference's.
+func worldFixture(w *refplatform.World) Fixture {
+	var best *refplatform.Device
+	for i, d := range w.Devices {
+		if d.Online && d.Behaviour == refplatform.BehaviourSuccess && d.DropFirst == 0 && (best == nil || d.Latency < best.Latency) {
+			best = &w.Devices[i]
+		}
+	}
+	if best == nil {
+		return Fixture{}
+	}
+	fx := Fixture{Devices: []string{best.ID}, ServiceID: "Switch", Method: "SET"}
+	for _, d := range w.Devices {
+		if d.Online && d.Behaviour == refplatform.BehaviourNoAnswer {
+			fx.NoAnswerDevice = d.ID
+			break
+		}
+	}
+	return fx
 }

@@ -43,7 +43,7 @@ func liftedReference(t *testing.T) Target {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	return Target{BaseURL: srv.URL(), Apps: poolApps}
+	return Target{BaseURL: srv.URL(), Apps: poolApps, Fixture: worldFixture(refplatform.DefaultWorld())}
 }
 
 // shardChild is the child process's configuration, passed in shardChildEnv.
@@ -74,7 +74,7 @@ func TestShardProcess(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &c); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := RunShard(context.Background(), Target{BaseURL: c.BaseURL, Apps: poolApps}, c.config()); err != nil {
+	if _, err := RunShard(context.Background(), Target{BaseURL: c.BaseURL, Apps: poolApps, Fixture: worldFixture(refplatform.DefaultWorld())}, c.config()); err != nil {
 		t.Fatal(err)
 	}
 }

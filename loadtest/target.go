@@ -83,6 +83,10 @@ type Fixture struct {
 	Devices   []string
 	ServiceID string
 	Method    string
+	// NoAnswerDevice never answers (fixtures.noanswerDevice): with a control API that moves
+	// the clock, the race's tasks on it finish only by their timeouts, one at a time, so the
+	// slot-return phase can finish exactly one.
+	NoAnswerDevice string
 }
 
 // Err says what the fixture lacks for a probe that creates tasks, naming the profile fields.

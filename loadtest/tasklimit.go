@@ -18,11 +18,48 @@ import (
 const (
 	DefaultTaskLimit       = 10
 	DefaultRaceConcurrency = 50
-	DefaultRaceRuns        = 3
-	// DefaultRaceDevice is the reference world's device that never answers, so a race's tasks
-	// stay Running until their timeout.
-	DefaultRaceDevice = "dev-sep-5"
+	// DefaultRaceRuns is how many races run on a target with a control API; a target without
+	// one allows a single race (nothing can empty its task slots between races).
+	DefaultRaceRuns = 3
+	// DefaultDrainTimeout bounds the wait for a race's admitted tasks to finish on a target
+	// without a control API: on the fixture's fast device they finish in seconds.
+	DefaultDrainTimeout = 3 * time.Minute
+	// DefaultDrainPoll is how often a drain asks after the unfinished tasks.
+	DefaultDrainPoll = 2 * time.Second
 )
+
+// Readiness waits until an app can take a probe: no unfinished task of its holds a slot and
+// its throttle quota is whole. A run budget that knows the app's tasks and calls (the suite's
+// ledger) can stand in for WindowWait.
+type Readiness interface {
+	// WaitReady blocks until app is ready, writing a progress line that says what it waits
+	// for and for how long; it returns ctx's error if ctx ends first.
+	WaitReady(ctx context.Context, app string, progress io.Writer) error
+}
+
+// WindowWait is the Readiness of a target without a control API whose other unfinished tasks
+// are unknown: it waits one whole throttle window, so calls made just before (the throttle
+// probe's) no longer count, on Clock (nil: real time).
+type WindowWait struct {
+	Window time.Duration
+	Clock  Clock
+}
+
+var _ Readiness = WindowWait{}
+
+// WaitReady implements Readiness.
+func (w WindowWait) WaitReady(ctx context.Context, app string, progress io.Writer) error {
+	if w.Window <= 0 {
+		return nil
+	}
+	clock := w.Clock
+	if clock == nil {
+		clock = RealClock{}
+	}
+	fmt.Fprintf(progress, "tasklimit: waiting %s for app %s's throttle window to refill before the race\n",
+		batchcert.FormatDuration(w.Window), app)
+	return clock.Sleep(ctx, w.Window)
+}
 
 // TaskLimitConfig configures RaceTaskLimit. Zero values take the defaults above.
 type TaskLimitConfig struct {
@@ -36,8 +73,15 @@ type TaskLimitConfig struct {
 	Runs int
 	// Body builds the create body of the i-th create of a run; the task's timeout must be
 	// 10+i minutes (the default slot-return phase finishes the shortest one). Nil: a
-	// DeviceList task on DefaultRaceDevice.
+	// DeviceList task on the target's Fixture.
 	Body func(appID string, run, i int) []byte
+	// Ready, when set, is waited on before each race that has no Reset (a real platform).
+	Ready Readiness
+	// DrainTimeout bounds the wait, after a race with no Finish, for its admitted tasks to
+	// finish (0: DefaultDrainTimeout); what is still unfinished then is reported.
+	DrainTimeout time.Duration
+	// Clock paces the drain's polls (nil: real time).
+	Clock Clock
 	// Reset empties the app's unfinished tasks before each run. Nil: the control API's reset
 	// when the target has one; otherwise Runs must be 1 and the app must have none.
 	Reset func(ctx context.Context) error
@@ -60,12 +104,35 @@ func (c TaskLimitConfig) withDefaults(s *Session, t Target) (TaskLimitConfig, er
 	}
 	if c.Runs <= 0 {
 		c.Runs = DefaultRaceRuns
+		if c.Reset == nil && t.Control == "" {
+			c.Runs = 1
+		}
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.Clock == nil {
+		c.Clock = RealClock{}
 	}
 	if c.Concurrency <= c.Limit {
 		return c, fmt.Errorf("concurrency %d must exceed the limit %d", c.Concurrency, c.Limit)
 	}
+	if c.Finish == nil && t.Control != "" && (c.Body != nil || t.Fixture.NoAnswerDevice != "") {
+		c.Finish = func(ctx context.Context, shortest time.Duration) error {
+			return s.ControlAdvance(ctx, shortest+time.Second)
+		}
+	}
 	if c.Body == nil {
-		c.Body = defaultRaceBody
+		if err := t.Fixture.Err(); err != nil {
+			return c, err
+		}
+		fx := t.Fixture
+		if c.Finish != nil && fx.NoAnswerDevice != "" {
+			fx.Devices = []string{fx.NoAnswerDevice} // tasks that finish one at a time, by their timeouts
+		}
+		c.Body = func(appID string, run, i int) []byte {
+			return fx.body(appID, fmt.Sprintf("batchcert-race-%d-%d-%d", time.Now().UnixNano(), run, i), 10+i)
+		}
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard
@@ -75,11 +142,6 @@ func (c TaskLimitConfig) withDefaults(s *Session, t Target) (TaskLimitConfig, er
 	}
 	if c.Reset == nil && c.Runs > 1 {
 		return c, fmt.Errorf("%d runs need a reset between them: the target has no control URL and no Reset was given", c.Runs)
-	}
-	if c.Finish == nil && t.Control != "" {
-		c.Finish = func(ctx context.Context, shortest time.Duration) error {
-			return s.ControlAdvance(ctx, shortest+time.Second)
-		}
 	}
 	return c, nil
 }
@@ -110,21 +172,6 @@ func DescribeTaskLimit(cfg TaskLimitConfig) Plan {
 		},
 		Note: "creates real tasks: against a real platform use an app with no unfinished tasks, one run, and expect them to run until their timeout",
 	}
-}
-
-func defaultRaceBody(appID string, run, i int) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"appId":    appID,
-		"taskName": fmt.Sprintf("batchcert-race-%d-%d-%d", time.Now().UnixNano(), run, i),
-		"taskType": "DeviceCmd",
-		"timeout":  10 + i,
-		"param": map[string]any{
-			"type":       "DeviceList",
-			"deviceList": []string{DefaultRaceDevice},
-			"command":    map[string]any{"serviceId": "Meter", "method": "REPORT"},
-		},
-	})
-	return b
 }
 
 // raceOutcome is what one burst of creates got.
@@ -210,6 +257,10 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 			if runErr = cfg.Reset(ctx); runErr != nil {
 				break
 			}
+		} else if cfg.Ready != nil {
+			if runErr = cfg.Ready.WaitReady(ctx, app.AppID, cfg.Progress); runErr != nil {
+				break
+			}
 		}
 		if _, runErr = s.Token(ctx, cfg.App); runErr != nil {
 			break
@@ -236,7 +287,14 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 				unqueryable = append(unqueryable, fmt.Sprintf("run %d: %s answered %d/%s", run+1, id, resp.Status, resp.Code))
 			}
 		}
-		if cfg.Finish == nil || len(out.admitted) == 0 {
+		if cfg.Finish == nil {
+			left := drain(ctx, s, cfg, out.admitted)
+			if len(left) > 0 {
+				res.Leftover = append(res.Leftover, left...)
+			}
+			continue
+		}
+		if len(out.admitted) == 0 {
 			continue
 		}
 		shortest := time.Duration(10+slices.Min(out.timeouts)) * time.Minute
@@ -312,4 +370,50 @@ func summarize(xs []string) string {
 		parts[i] = fmt.Sprintf("%s x%d", x, n[x])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// drain waits, polling, until every admitted task of a race has finished (Complete or
+// Timeout), so the race leaves no task holding a slot; it returns the ids still unfinished
+// when DrainTimeout (or ctx) ends the wait. Each poll prints what is left and for how long
+// the race will still wait.
+func drain(ctx context.Context, s *Session, cfg TaskLimitConfig, ids []string) []string {
+	left := slices.Clone(ids)
+	deadline := cfg.Clock.Now().Add(cfg.DrainTimeout)
+	for len(left) > 0 {
+		var still []string
+		for _, id := range left {
+			resp, err := s.Query(ctx, cfg.App, id)
+			if err != nil || !finished(resp) {
+				still = append(still, id)
+			}
+		}
+		left = still
+		if len(left) == 0 {
+			fmt.Fprintf(cfg.Progress, "tasklimit: every admitted task has finished\n")
+			return nil
+		}
+		wait := deadline.Sub(cfg.Clock.Now())
+		if wait <= 0 || ctx.Err() != nil {
+			break
+		}
+		fmt.Fprintf(cfg.Progress, "tasklimit: waiting for %d admitted tasks to finish (up to %s more)\n",
+			len(left), batchcert.FormatDuration(wait))
+		if cfg.Clock.Sleep(ctx, min(DefaultDrainPoll, wait)) != nil {
+			break
+		}
+	}
+	fmt.Fprintf(cfg.Progress, "tasklimit: %d admitted tasks still unfinished after %s; they hold their app's slots until their timeout: %s\n",
+		len(left), batchcert.FormatDuration(cfg.DrainTimeout), strings.Join(left, ", "))
+	return left
+}
+
+// finished reports whether a query answer shows a task in a final status.
+func finished(r Response) bool {
+	var t struct {
+		Status string `json:"status"`
+	}
+	if r.Status != http.StatusOK || json.Unmarshal(r.Body, &t) != nil {
+		return false
+	}
+	return t.Status == "Complete" || t.Status == "Timeout"
 }

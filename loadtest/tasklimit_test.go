@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batchcert/batchcert"
 )
@@ -67,12 +68,54 @@ func TestRaceTaskLimitNeedsReset(t *testing.T) {
 	if !errors.As(err, &ee) || ee.Code != batchcert.ExitUsage {
 		t.Fatalf("err = %v, want a usage error: two runs without a way to reset", err)
 	}
-	res, checks, err := RaceTaskLimit(context.Background(), tgt, TaskLimitConfig{Runs: 1})
-	if err != nil || res.Admitted[0] != 10 {
-		t.Fatalf("one run without control: %v %+v", err, res)
+	var progress strings.Builder
+	clock := NewManualClock(epoch)
+	res, checks, err := RaceTaskLimit(context.Background(), tgt, TaskLimitConfig{Clock: clock, DrainTimeout: 10 * time.Second, Progress: &progress})
+	if err != nil || res.Runs != 1 || res.Admitted[0] != 10 {
+		t.Fatalf("one run (the default) without control: %v %+v", err, res)
 	}
 	if c, _ := checkByID(checks, "tasklimit.slot-return"); c.Outcome != batchcert.Skip {
 		t.Errorf("slot-return %s, want SKIP without a way to finish a task", c.Outcome)
+	}
+	if len(res.Leftover) != 10 || !strings.Contains(progress.String(), "10 admitted tasks still unfinished after 10s") {
+		t.Errorf("tasks that never finish are reported as left behind: leftover %v, progress %q", res.Leftover, progress.String())
+	}
+}
+
+// TestRaceTaskLimitDrains: without a control API the race waits, with progress lines, until
+// its admitted tasks have finished, and waits for the throttle window to refill first.
+func TestRaceTaskLimitDrains(t *testing.T) {
+	t.Parallel()
+	tgt := startFake(t, &fakeTasks{Limit: 10, FinishAfter: 3})
+	var progress strings.Builder
+	clock := NewManualClock(epoch)
+	res, _, err := RaceTaskLimit(context.Background(), tgt, TaskLimitConfig{Clock: clock, Progress: &progress,
+		Ready: WindowWait{Window: time.Minute, Clock: clock}})
+	if err != nil || res.Admitted[0] != 10 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	out := progress.String()
+	for _, want := range []string{"waiting 1m for app app-primary's throttle window to refill", "waiting for 10 admitted tasks to finish", "every admitted task has finished"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("progress lacks %q:\n%s", want, out)
+		}
+	}
+	if len(res.Leftover) != 0 {
+		t.Errorf("leftover %v, want none: every task finished", res.Leftover)
+	}
+	if got := clock.Now().Sub(epoch); got < time.Minute {
+		t.Errorf("the clock moved %s, want at least the 1m window wait", got)
+	}
+}
+
+// TestRaceNeedsFixture: a profile without devices or a command names the fields it lacks.
+func TestRaceNeedsFixture(t *testing.T) {
+	t.Parallel()
+	tgt := startFake(t, &fakeTasks{Limit: 10})
+	tgt.Fixture = Fixture{Devices: []string{"d"}}
+	_, _, err := RaceTaskLimit(context.Background(), tgt, TaskLimitConfig{})
+	if err == nil || !strings.Contains(err.Error(), "fixtures.serviceId and fixtures.method") {
+		t.Fatalf("err %v, want one naming fixtures.serviceId and fixtures.method", err)
 	}
 }
 

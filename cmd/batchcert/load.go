@@ -42,7 +42,7 @@ type loadFlags struct {
 func addLoadFlags(fs *flag.FlagSet) *loadFlags {
 	lf := &loadFlags{}
 	fs.IntVar(&lf.concurrency, "concurrency", 0, "concurrent senders (throttle: 20, tasklimit: 50)")
-	fs.IntVar(&lf.runs, "runs", loadtest.DefaultRaceRuns, "tasklimit: races to run (a real target without control allows 1)")
+	fs.IntVar(&lf.runs, "runs", 0, fmt.Sprintf("tasklimit: races to run (0: %d with a control API, 1 without: a real target allows 1)", loadtest.DefaultRaceRuns))
 	fs.IntVar(&lf.maxRequests, "max-requests", 0, "bound on requests (0: the probe's computed bound)")
 	fs.DurationVar(&lf.maxDuration, "max-duration", 0, "bound on the probe's time (0: the probe's computed bound)")
 	fs.StringVar(&lf.rates, "rates", "200,400,800,1600", "capacity: comma-separated rates (requests/s) tried in order")
@@ -148,11 +148,13 @@ func loadTarget(sess *session) (loadtest.Target, error) {
 		return loadtest.Target{}, batchcert.Usagef("%w", err)
 	}
 	client.Timeout = loadtest.DefaultHTTPTimeout // every probe call is bounded
-	t := loadtest.Target{BaseURL: sess.target.BaseURL, Client: client, Apps: map[string]loadtest.App{}}
+	fx := sess.target.Fixtures
+	t := loadtest.Target{BaseURL: sess.target.BaseURL, Client: client, Apps: map[string]loadtest.App{},
+		Fixture: loadtest.Fixture{Devices: fx.DeviceIDs, ServiceID: fx.ServiceID, Method: fx.Method, NoAnswerDevice: fx.NoAnswerDevice}}
 	if sess.target.Control != nil {
 		t.Control = sess.target.Control.URL
 	}
-	for alias, a := range map[string]*scenarios.App{"primary": sess.target.Apps.Primary, "secondary": sess.target.Apps.Secondary} {
+	for alias, a := range map[string]*scenarios.App{"primary": sess.target.Apps.Primary, "secondary": sess.target.Apps.Secondary, "load": sess.target.Apps.Load} {
 		if a == nil {
 			continue
 		}
@@ -204,7 +206,18 @@ func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, i
 		into.Throttle = res
 		return checks, err
 	case "tasklimit":
-		cfg := loadtest.TaskLimitConfig{Limit: limits.TaskLimit, Concurrency: lf.concurrency, Runs: lf.runs, Progress: stderr}
+		cfg := loadtest.TaskLimitConfig{Limit: limits.TaskLimit, Concurrency: lf.concurrency, Runs: lf.runs, Progress: stderr,
+			Clock: probeClock(sess)}
+		if _, ok := t.Apps["load"]; ok {
+			cfg.App = "load" // the profile's app for load: the race leaves primary's slots alone
+		}
+		if t.Control == "" && cfg.Runs == 0 {
+			cfg.Runs = 1 // nothing empties a real platform's task slots between races
+		}
+		if t.Control == "" {
+			// A real platform: the throttle probe may have just used the quota up.
+			cfg.Ready = loadtest.WindowWait{Window: limits.ThrottleWindow(), Clock: probeClock(sess)}
+		}
 		plan := loadtest.DescribeTaskLimit(cfg)
 		fmt.Fprintln(stderr, plan)
 		ctx, cancel := lf.probeDeadline(ctx, plan, stderr)
