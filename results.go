@@ -196,6 +196,12 @@ type CapacityStep struct {
 	P99       time.Duration `json:"p99Ns"`
 	Max       time.Duration `json:"maxNs"`
 	OK        bool          `json:"ok"`
+	// Validated is how many answers were validated (spec, schema, error-body rules), and
+	// Validation the time that took; HarnessCPU is the harness process's CPU time during the
+	// step (load generation and validation together).
+	Validated  int           `json:"validated,omitempty"`
+	Validation time.Duration `json:"validationNs,omitempty"`
+	HarnessCPU time.Duration `json:"harnessCpuNs,omitempty"`
 }
 
 // SelfTest is the kill matrix of a self-test run.

@@ -27,6 +27,7 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err := validLoadFlags(fs, lf); err != nil {
 		return err
 	}
+	lf.ratesSet = setFlags(fs)["rates"]
 	cfg, err := checkConfig(*runRE, sf)
 	if err != nil {
 		return err
@@ -71,8 +72,9 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 
 // certifyLoad runs the three probes and adds their measurements and checks to res. Against the
 // embedded reference the capacity step runs on a second reference with the throttle lifted
-// (the throttle would otherwise be all it measures); against a real platform it runs only when
-// -allow-over-throttle says the platform may be loaded above its declared throttle.
+// (the throttle would otherwise be all it measures); against a real platform it runs within
+// the declared throttle, or past it with -allow-over-throttle. It is never left out: when it
+// cannot run, its section says why.
 func certifyLoad(ctx context.Context, tf *targetFlags, sess *session, lf *loadFlags, res *batchcert.Results, stderr io.Writer) error {
 	res.Load = &batchcert.LoadResults{}
 	lf.runs = 1
@@ -95,7 +97,7 @@ func certifyLoad(ctx context.Context, tf *targetFlags, sess *session, lf *loadFl
 			name string
 			sess *session
 		}{"capacity", capSess})
-	} else if lf.overThrottle {
+	} else {
 		probes = append(probes, struct {
 			name string
 			sess *session

@@ -33,6 +33,11 @@ type loadFlags struct {
 	resultsFile  string
 	overThrottle bool
 	operation    string
+	// ratesSet says -rates was given; otherwise a real target's capacity step stays within
+	// its declared throttle (withinThrottleShare of it).
+	ratesSet bool
+	// validateEvery validates one answer in N under load.
+	validateEvery int
 	// perProbeDeadline bounds each probe by its plan plus probeGrace (no -deadline given).
 	perProbeDeadline bool
 	// shard holds load capacity's shard flags (merge.go); nil for certify.
@@ -51,6 +56,7 @@ func addLoadFlags(fs *flag.FlagSet) *loadFlags {
 	fs.Float64Var(&lf.maxErrRate, "max-error-rate", loadtest.DefaultMaxErrorRate, "capacity: error ratio a step must stay under")
 	fs.StringVar(&lf.resultsFile, "results", "", "capacity: stream every result to `file` in vegeta's gob format")
 	fs.BoolVar(&lf.overThrottle, "allow-over-throttle", false, "capacity: allow rates above the profile's declared throttle")
+	fs.IntVar(&lf.validateEvery, "validate-every", loadtest.DefaultValidateEvery, "capacity: validate one answer in `N` (1: every answer; each step reports what validation cost)")
 	fs.StringVar(&lf.operation, "operation", loadtest.OpQuery, "capacity: operation loaded, query or create (create needs the profile's task limit to hold the planned creates)")
 	return lf
 }
@@ -79,6 +85,7 @@ func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err := validLoadFlags(fs, lf); err != nil {
 		return err
 	}
+	lf.ratesSet = setFlags(fs)["rates"]
 	if lf.shard.active() {
 		return runShardLoad(ctx, probe, fs, tf, lf, lf.shard, *out, stdout, stderr)
 	}
@@ -230,10 +237,21 @@ func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, i
 		if err != nil {
 			return nil, err
 		}
+		declared := 0.0
+		if w := limits.ThrottleWindow(); w > 0 && limits.Throttle.Limit > 0 {
+			declared = float64(limits.Throttle.Limit) / w.Seconds()
+		}
+		if !lf.ratesSet && sess.ref == nil && !lf.overThrottle && declared > 0 {
+			// A real platform by default: one step within the declared throttle, so the
+			// step measures the platform's answers, not its throttle.
+			rates = []float64{withinThrottleShare * declared}
+			fmt.Fprintf(stderr, "capacity: one step at %s, %.0f %% of the declared throttle (-rates and -allow-over-throttle go past it)\n",
+				batchcert.FormatRate(rates[0]), withinThrottleShare*100)
+		}
 		cfg := loadtest.CapacityConfig{Operation: lf.operation, Rates: rates, StepDuration: lf.stepDuration, MaxRequests: lf.maxRequests,
 			SLOp99: lf.sloP99, MaxErrorRate: lf.maxErrRate, AllowOverThrottle: lf.overThrottle, Progress: stderr,
 			TaskLimit: limits.TaskLimit, ResetBetweenSteps: lf.operation == loadtest.OpCreate && t.Control != "",
-			Validate: capacityValidator(sess, lf.operation)}
+			Validate: capacityValidator(sess, lf.operation), ValidateEvery: lf.validateEvery}
 		switch fx := sess.target.Fixtures; {
 		case lf.operation != loadtest.OpCreate:
 		case sess.ref != nil:
@@ -304,6 +322,10 @@ func parseRates(s string) ([]float64, error) {
 	}
 	return rates, nil
 }
+
+// withinThrottleShare is the share of the declared throttle a real platform's default
+// capacity step runs at.
+const withinThrottleShare = 0.9
 
 // referenceCreateLimit is the embedded reference's task limit during a create capacity search:
 // high enough that no step is refused 105001.
