@@ -16,7 +16,6 @@ var referenceSecrets = map[string]string{
 	"BATCHCERT_SECRET_PRIMARY": "primary-secret", "BATCHCERT_SECRET_SECONDARY": "secondary-secret",
 	"BATCHCERT_SECRET_OTHER": "other-secret", "BATCHCERT_SECRET_NORIGHTS": "norights-secret",
 	"BATCHCERT_SECRET_FROZEN": "frozen-secret",
-	"BATCHCERT_SECRET_LOAD":   "load-secret",
 }
 
 func lookupSecret(name string) (string, bool) {

@@ -194,7 +194,18 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		if !ok {
 			continue
 		}
-		s.client.apps[alias] = &appAuth{appID: a.AppID, secret: sec}
+		// Two roles may name one application (load is often another role's app): they share
+		// its tokens, or their logins would supersede each other (RULE.token-latest).
+		shared := false
+		for _, other := range s.client.apps {
+			if other.appID == a.AppID && other.secret == sec {
+				s.client.apps[alias], shared = other, true
+				break
+			}
+		}
+		if !shared {
+			s.client.apps[alias] = &appAuth{appID: a.AppID, secret: sec}
+		}
 		s.redact.secrets = append(s.redact.secrets, sec)
 	}
 	if _, ok := s.client.apps["primary"]; !ok {

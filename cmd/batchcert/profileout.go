@@ -58,7 +58,24 @@ func (p servedProfile) roles() map[string]refplatform.App {
 	pick("norights", func(a refplatform.App) bool { return !a.BatchRights && !a.Frozen })
 	pick("frozen", func(a refplatform.App) bool { return a.Frozen })
 	pick("load", func(a refplatform.App) bool { return !actsFor[a.ID] && a.BatchRights && !a.Frozen })
+	if _, ok := out["load"]; !ok {
+		// No app is left over: the unauthorized role's app takes the bursts (it acts for no
+		// one, so using up its quota and slots spares primary's).
+		if u, ok := out["unauthorized"]; ok {
+			out["load"] = u
+		}
+	}
 	return out
+}
+
+// roleOf is the first role that names the same application as role (whose variable it reads).
+func roleOf(roles map[string]refplatform.App, role string) string {
+	for _, r := range []string{"primary", "secondary", "unauthorized", "norights", "frozen", "load"} {
+		if a, ok := roles[r]; ok && a.ID == roles[role].ID {
+			return r
+		}
+	}
+	return role
 }
 
 // fast reports whether a device finishes a command quickly: online, answering, first delivery.
@@ -87,7 +104,7 @@ func (p servedProfile) render() string {
 	w("apps:")
 	for _, role := range []string{"primary", "secondary", "unauthorized", "norights", "frozen", "load"} {
 		if a, ok := roles[role]; ok {
-			w("  %s: {appId: %s, secret: \"${%s}\"}", role, a.ID, secretVar(role))
+			w("  %s: {appId: %s, secret: \"${%s}\"}", role, a.ID, secretVar(roleOf(roles, role)))
 		}
 	}
 	w("fixtures:")
