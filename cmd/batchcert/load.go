@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -251,7 +250,10 @@ func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, i
 		cfg := loadtest.CapacityConfig{Operation: lf.operation, Rates: rates, StepDuration: lf.stepDuration, MaxRequests: lf.maxRequests,
 			SLOp99: lf.sloP99, MaxErrorRate: lf.maxErrRate, AllowOverThrottle: lf.overThrottle, Progress: stderr,
 			TaskLimit: limits.TaskLimit, ResetBetweenSteps: lf.operation == loadtest.OpCreate && t.Control != "",
-			Validate: capacityValidator(sess, lf.operation), ValidateEvery: lf.validateEvery}
+			ValidateEvery: lf.validateEvery}
+		if cfg.Validate, err = capacityValidator(sess, lf.operation); err != nil {
+			return nil, err
+		}
 		switch fx := sess.target.Fixtures; {
 		case lf.operation != loadtest.OpCreate:
 		case sess.ref != nil:
@@ -333,27 +335,32 @@ const referenceCreateLimit = 1 << 30
 
 // capacityValidator checks sampled answers against the spec's 200 body of the operation (query:
 // the task; create: {taskID}), the schema and the error-body rules, as the suite does.
-func capacityValidator(sess *session, operation string) loadtest.Validator {
+// Each answer is decoded once (contracts.DecodeBody) and that value judged by every layer. A
+// contract that cannot be loaded is an error: the check never passes without validating.
+func capacityValidator(sess *session, operation string) (loadtest.Validator, error) {
 	p, err := contracts.ProfileByName(sess.target.Profile)
 	if err != nil {
-		p, _ = contracts.ProfileByName(contracts.DefaultProfile)
+		if p, err = contracts.ProfileByName(contracts.DefaultProfile); err != nil {
+			return nil, fmt.Errorf("capacity: the contract's profile: %w", err)
+		}
 	}
 	set, err := contracts.Schemas()
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("capacity: the contract's schemas: %w", err)
 	}
 	ok := contracts.SchemaBatchTask
 	if operation == loadtest.OpCreate {
 		ok = contracts.SchemaCreateResponse
 	}
 	return func(status int, body []byte) []batchcert.Violation {
-		if status == 200 && !bytes.Contains(body, []byte(`"error_code"`)) {
-			out, _ := contracts.Normalize(p, ok, body)
-			return set.Validate(ok, out)
+		b := contracts.DecodeBody(body)
+		schema := ok
+		if code, _, _, _ := contracts.ParseErrorBody(p, b); status != 200 || code != "" {
+			schema = contracts.SchemaErrorBody
 		}
-		out, _ := contracts.Normalize(p, contracts.SchemaErrorBody, body)
-		return set.Validate(contracts.SchemaErrorBody, out)
-	}
+		norm, _ := contracts.NormalizeBody(p, schema, b)
+		return set.ValidateBody(schema, norm)
+	}, nil
 }
 
 // capacityCheck reports the sampled validation of a capacity search: the capacity itself is a

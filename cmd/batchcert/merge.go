@@ -173,7 +173,10 @@ func shardConfig(sess *session, t loadtest.Target, lf *loadFlags, index, count i
 	limits := sess.target.Limits
 	cc := loadtest.CapacityConfig{Operation: lf.operation, Rates: rates, StepDuration: lf.stepDuration,
 		SLOp99: lf.sloP99, MaxErrorRate: lf.maxErrRate, AllowOverThrottle: lf.overThrottle, Progress: stderr,
-		TaskLimit: limits.TaskLimit, Validate: capacityValidator(sess, lf.operation)}
+		TaskLimit: limits.TaskLimit}
+	if cc.Validate, err = capacityValidator(sess, lf.operation); err != nil {
+		return loadtest.ShardConfig{}, err
+	}
 	if fx := sess.target.Fixtures; lf.operation == loadtest.OpCreate {
 		if len(fx.DeviceIDs) == 0 || fx.ServiceID == "" || fx.Method == "" {
 			return loadtest.ShardConfig{}, batchcert.Usagef("load capacity -operation create: the profile's fixtures need deviceIds, serviceId and method")
