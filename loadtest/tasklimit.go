@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -80,6 +81,9 @@ type TaskLimitConfig struct {
 	// DrainTimeout bounds the wait, after a race with no Finish, for its admitted tasks to
 	// finish (0: DefaultDrainTimeout); what is still unfinished then is reported.
 	DrainTimeout time.Duration
+	// DrainPoll is how often the drain asks after the unfinished tasks (0: DefaultDrainPoll);
+	// DrainPollFor derives one that keeps the polls within half the declared throttle.
+	DrainPoll time.Duration
 	// Clock paces the drain's polls (nil: real time).
 	Clock Clock
 	// Reset empties the app's unfinished tasks before each run. Nil: the control API's reset
@@ -110,6 +114,9 @@ func (c TaskLimitConfig) withDefaults(s *Session, t Target) (TaskLimitConfig, er
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.DrainPoll <= 0 {
+		c.DrainPoll = DefaultDrainPoll
 	}
 	if c.Clock == nil {
 		c.Clock = RealClock{}
@@ -146,6 +153,15 @@ func (c TaskLimitConfig) withDefaults(s *Session, t Target) (TaskLimitConfig, er
 	return c, nil
 }
 
+// DrainPollFor is the drain's poll interval that spends at most half of a declared throttle
+// (limit calls per window) on queries of limit-many tasks, and never less than DefaultDrainPoll.
+func DrainPollFor(throttleLimit int, window time.Duration, tasks int) time.Duration {
+	if throttleLimit <= 0 || window <= 0 {
+		return DefaultDrainPoll
+	}
+	return max(DefaultDrainPoll, window*time.Duration(2*tasks)/time.Duration(throttleLimit))
+}
+
 // DescribeTaskLimit returns the race's plan.
 func DescribeTaskLimit(cfg TaskLimitConfig) Plan {
 	c := cfg
@@ -158,11 +174,31 @@ func DescribeTaskLimit(cfg TaskLimitConfig) Plan {
 	if c.Runs <= 0 {
 		c.Runs = DefaultRaceRuns
 	}
+	maxDur := time.Duration(c.Runs) * time.Minute
+	maxReq := c.Runs * (2*c.Concurrency + c.Limit + 1)
+	if c.Ready != nil { // a target without a control API: a window wait, then the drain
+		drain, poll := cmp.Or(c.DrainTimeout, DefaultDrainTimeout), cmp.Or(c.DrainPoll, DefaultDrainPoll)
+		if w, ok := c.Ready.(WindowWait); ok {
+			maxDur += w.Window
+		}
+		maxDur += drain
+		maxReq += c.Limit * int(drain/poll+1)
+	}
+	if c.Ready != nil {
+		return Plan{Probe: "tasklimit", MaxInFlight: c.Concurrency, MaxDuration: maxDur, MaxRequests: maxReq,
+			Steps: []string{
+				"wait until the app is ready: its throttle window refilled",
+				fmt.Sprintf("race: %d concurrent creates; want exactly %d admitted, the rest 200/105001", c.Concurrency, c.Limit),
+				"query every admitted taskID",
+				fmt.Sprintf("wait up to %s for the admitted tasks to finish; report any left", batchcert.FormatDuration(cmp.Or(c.DrainTimeout, DefaultDrainTimeout))),
+			},
+			Note: "creates real tasks on the profile's first fixtures.deviceIds device: on a fast device they finish in seconds; the slot-return phase needs clock control"}
+	}
 	return Plan{
 		Probe:       "tasklimit",
 		MaxInFlight: c.Concurrency,
-		MaxDuration: time.Duration(c.Runs) * time.Minute,
-		MaxRequests: c.Runs * (2*c.Concurrency + c.Limit + 1),
+		MaxDuration: maxDur,
+		MaxRequests: maxReq,
 		Steps: []string{
 			"reset: no unfinished task (control reset on the reference)",
 			fmt.Sprintf("race: %d concurrent creates; want exactly %d admitted, the rest 200/105001", c.Concurrency, c.Limit),
@@ -398,7 +434,7 @@ func drain(ctx context.Context, s *Session, cfg TaskLimitConfig, ids []string) [
 		}
 		fmt.Fprintf(cfg.Progress, "tasklimit: waiting for %d admitted tasks to finish (up to %s more)\n",
 			len(left), batchcert.FormatDuration(wait))
-		if cfg.Clock.Sleep(ctx, min(DefaultDrainPoll, wait)) != nil {
+		if cfg.Clock.Sleep(ctx, min(cfg.DrainPoll, wait)) != nil {
 			break
 		}
 	}

@@ -136,3 +136,22 @@ func TestRaceTaskLimitCancelled(t *testing.T) {
 		t.Fatalf("err %v, result %+v: want a partial result with the first run", err, res)
 	}
 }
+
+func TestDrainPollFor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		limit  int
+		window time.Duration
+		tasks  int
+		want   time.Duration
+		why    string
+	}{
+		{100, time.Minute, 10, 12 * time.Second, "10 tasks every 12 s spend half of 100 per minute"},
+		{100, 10 * time.Second, 10, DefaultDrainPoll, "a short window still polls no faster than DefaultDrainPoll"},
+		{0, time.Minute, 10, DefaultDrainPoll, "no declared throttle"},
+	} {
+		if got := DrainPollFor(tc.limit, tc.window, tc.tasks); got != tc.want {
+			t.Errorf("%s: DrainPollFor(%d, %s, %d) = %s, want %s", tc.why, tc.limit, tc.window, tc.tasks, got, tc.want)
+		}
+	}
+}

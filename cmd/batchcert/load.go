@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -223,6 +224,7 @@ func runProbe(ctx context.Context, probe string, sess *session, lf *loadFlags, i
 		if t.Control == "" {
 			// A real platform: the throttle probe may have just used the quota up.
 			cfg.Ready = loadtest.WindowWait{Window: limits.ThrottleWindow(), Clock: probeClock(sess)}
+			cfg.DrainPoll = loadtest.DrainPollFor(limits.Throttle.Limit, limits.ThrottleWindow(), cmp.Or(limits.TaskLimit, loadtest.DefaultTaskLimit))
 		}
 		plan := loadtest.DescribeTaskLimit(cfg)
 		fmt.Fprintln(stderr, plan)
