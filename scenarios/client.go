@@ -299,10 +299,10 @@ func (c *client) fresh(ctx context.Context, alias string) (string, error) {
 	return a.access, nil
 }
 
-// adopt makes the tokens a scenario's own login or refresh of appID obtained the client's own:
+// adoptLocked makes the tokens a scenario's own login or refresh obtained the client's own:
 // only an application's latest token is valid (RULE.token-latest), so the scenarios that run
 // meanwhile must use it rather than log in again and supersede it.
-func (c *client) adopt(appID string, body []byte) {
+func (a *appAuth) adoptLocked(body []byte) {
 	var tb struct {
 		AccessToken  string      `json:"accessToken"`
 		RefreshToken string      `json:"refreshToken"`
@@ -312,14 +312,20 @@ func (c *client) adopt(appID string, body []byte) {
 		return
 	}
 	ttl, _ := tb.ExpiresIn.Int64()
-	for _, a := range c.apps {
-		if a.appID != appID {
-			continue
-		}
-		a.mu.Lock()
-		a.access, a.refresh, a.ttl = tb.AccessToken, tb.RefreshToken, int(max(0, min(ttl, 1<<31)))
-		a.mu.Unlock()
+	a.access, a.refresh, a.ttl = tb.AccessToken, tb.RefreshToken, int(max(0, min(ttl, 1<<31)))
+}
+
+// byAppID is the token store of the application appID ("" or unknown: nil).
+func (c *client) byAppID(appID string) *appAuth {
+	if appID == "" {
+		return nil
 	}
+	for _, a := range c.apps {
+		if a.appID == appID {
+			return a
+		}
+	}
+	return nil
 }
 
 // tokenTTL is the expiresIn of the app's current token, in seconds (0 when unknown).

@@ -303,10 +303,26 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 			}
 		}
 		var ex *Exchange
+		auth := path == loginPath || path == refreshPath
+		var held *appAuth
+		if auth {
+			// A scenario's own login holds the app's token store until its answer is adopted:
+			// a concurrent scenario refused for the superseded token then takes the new one
+			// instead of logging in again over it.
+			if held = r.s.client.byAppID(authAppID(req, body)); held != nil {
+				held.mu.Lock()
+			}
+		}
 		if pl != nil {
 			ex = r.s.gqlDo(ctx, pl, req.Method, path, q, h, body)
 		} else {
 			ex = r.s.client.do(ctx, req.Method, path, q, h, body)
+		}
+		if held != nil {
+			if _, isErr := r.s.contract.ErrorCode(ex.RespBody); ex.Err == nil && ex.Status == http.StatusOK && !isErr {
+				held.adoptLocked(ex.RespBody)
+			}
+			held.mu.Unlock()
 		}
 		exs = append(exs, ex)
 		r.record(ex, alias, managed)
@@ -314,9 +330,6 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 			break
 		}
 		code, isErr := r.s.contract.ErrorCode(ex.RespBody)
-		if !isErr && ex.Status == http.StatusOK && (path == loginPath || path == refreshPath) {
-			r.s.client.adopt(authAppID(req, body), ex.RespBody)
-		}
 		if isCreate && !isErr && ex.Status == http.StatusOK {
 			r.s.budget.created(taskApp, alias, createdID(r.view(ex)), bodyTimeout(body))
 		}
