@@ -8,6 +8,7 @@ import (
 
 	"github.com/batchcert/batchcert"
 	"github.com/batchcert/batchcert/refplatform"
+	"github.com/batchcert/batchcert/reports"
 )
 
 // TestOneFaultOneRootCause: create answering taskId instead of taskID fails every create and
@@ -52,5 +53,37 @@ func TestEverythingSkippedIsNeverGreen(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "NOT CERTIFIED") || !strings.Contains(stdout, "nothing was checked") {
 		t.Errorf("verdict does not say nothing was checked:\n%s", stdout)
+	}
+}
+
+// TestRowStatusIsMust: a documented row's status and code are MUST: answering an unknown task
+// with 400 instead of 404 (105005) is a MUST failure and makes the platform nonconformant.
+func TestRowStatusIsMust(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	_, stderr, code := runCLI(t, "check", "-fault", refplatform.FaultHTTP105005As400, "-run", "^errors-query$", "-coverage-gate", "none", "-out", out)
+	if code != batchcert.ExitNonconformant {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	f, err := os.Open(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := reports.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range res.Checks {
+		if c.ID == "errors-query/unknown task/expect-1" {
+			found = true
+			if c.Outcome != batchcert.Fail || c.Severity != batchcert.Must {
+				t.Errorf("%s: %s %s, want a MUST FAIL", c.ID, c.Severity, c.Outcome)
+			}
+		}
+	}
+	if !found {
+		t.Error("no check errors-query/unknown task/expect-1")
 	}
 }
