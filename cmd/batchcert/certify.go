@@ -48,6 +48,10 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	}
 	defer sess.close()
 	sess.junitShould = sf.junitShould
+	if cfg.Profile != "" {
+		// -profile is the run's reading of the docs: the probes judge by it too.
+		sess.target.Profile = cfg.Profile
+	}
 	// -deadline bounds the whole run; without it the check phase and each probe get their own.
 	runCtx, cancel := df.within(ctx, 0, "certify", stderr)
 	defer cancel()
