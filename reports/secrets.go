@@ -29,7 +29,9 @@ const MinSecretLen = 6
 // (paths), so that no copy of them is left; the error says so, or names the files it could not
 // remove. No unredacted copy is kept anywhere.
 func Withhold(dir string, paths, credentials []string) error {
-	err := ScanForSecrets(dir, credentials)
+	// Only the files the run wrote: an output folder may hold anything else (a repository's
+	// own fixtures), which is neither the run's to judge nor to remove.
+	err := scanFiles(dir, paths, credentials)
 	if err == nil {
 		return nil
 	}
@@ -51,6 +53,12 @@ func Withhold(dir string, paths, credentials []string) error {
 // base64. Empty secrets are ignored. The error names the file, the secret's index in secrets and
 // the form found, never the secret itself, so it is safe to log.
 func ScanForSecrets(dir string, secrets []string) error {
+	return scanFiles(dir, nil, secrets)
+}
+
+// scanFiles is ScanForSecrets over the named files only, or every file under dir when files
+// is nil.
+func scanFiles(dir string, files, secrets []string) error {
 	type form struct {
 		secret int
 		name   string
@@ -84,13 +92,7 @@ func ScanForSecrets(dir string, secrets []string) error {
 		}
 	}
 	var found []error
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !d.Type().IsRegular() {
-			return nil
-		}
+	check := func(path string) error {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
@@ -106,7 +108,25 @@ func ScanForSecrets(dir string, secrets []string) error {
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if files != nil {
+		for _, f := range files {
+			if err = check(f); err != nil {
+				break
+			}
+		}
+	} else {
+		err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !d.Type().IsRegular() {
+				return nil
+			}
+			return check(path)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("scan for secrets: %w", err)
 	}
