@@ -216,4 +216,7 @@ type FaultKill struct {
 	Description string   `json:"description"`
 	Killed      bool     `json:"killed"`
 	CaughtBy    []string `json:"caughtBy,omitempty"`
+	// Kills counts the independent checks that caught the fault: distinct failed MUST checks,
+	// where GraphQL parity checks do not count for a fault of the REST API.
+	Kills int `json:"kills"`
 }

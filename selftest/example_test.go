@@ -31,12 +31,13 @@ func Example() {
 		fmt.Println(err)
 	}
 	// Output:
-	// FAULT               RESULT    CAUGHT BY
-	// progress-percent    KILLED    lifecycle/final
-	// throttle-per-token  SURVIVED  -
+	// FAULT               RESULT    KILLS  CAUGHT BY
+	// progress-percent    KILLED    1      lifecycle/final
+	// throttle-per-token  SURVIVED  0      -
 	//
 	// clean reference: CONFORMANT
 	// kill rate: 1/2 (50.0%)
+	// killed by exactly one independent check: 1
 	//
 	// survivors (deviations the suite does not catch):
 	//   throttle-per-token: the throttle counts per access token instead of per application, so a new login resets the quota (AMB.9)

@@ -3,6 +3,7 @@ package selftest
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -16,7 +17,7 @@ func WriteMatrix(w io.Writer, st *batchcert.SelfTest) error {
 		return fmt.Errorf("selftest: no matrix to write")
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FAULT\tRESULT\tCAUGHT BY")
+	fmt.Fprintln(tw, "FAULT\tRESULT\tKILLS\tCAUGHT BY")
 	for _, k := range st.Faults {
 		fmt.Fprintln(tw, line(k))
 	}
@@ -31,6 +32,7 @@ func WriteMatrix(w io.Writer, st *batchcert.SelfTest) error {
 	fmt.Fprintf(&b, "\nclean reference: %s\n", clean)
 	killed, total := Killed(st)
 	fmt.Fprintf(&b, "kill rate: %d/%d (%s)\n", killed, total, percent(killed, total))
+	fmt.Fprintf(&b, "killed by exactly one independent check: %d\n", SingleKills(st))
 	if killed < total {
 		b.WriteString("\nsurvivors (deviations the suite does not catch):\n")
 		for _, k := range st.Faults {
@@ -48,9 +50,9 @@ func WriteMatrix(w io.Writer, st *batchcert.SelfTest) error {
 // line is one row of the matrix, tab-separated.
 func line(k batchcert.FaultKill) string {
 	if !k.Killed {
-		return k.Fault + "\t" + Survived + "\t-"
+		return k.Fault + "\t" + Survived + "\t0\t-"
 	}
-	return k.Fault + "\tKILLED\t" + strings.Join(k.CaughtBy, ", ")
+	return k.Fault + "\tKILLED\t" + strconv.Itoa(k.Kills) + "\t" + strings.Join(k.CaughtBy, ", ")
 }
 
 func percent(n, total int) string {
@@ -58,4 +60,17 @@ func percent(n, total int) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(total))
+}
+
+// SingleKills counts the killed faults that exactly one independent check catches.
+func SingleKills(st *batchcert.SelfTest) int {
+	n := 0
+	if st != nil {
+		for _, k := range st.Faults {
+			if k.Killed && k.Kills == 1 {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -167,16 +167,32 @@ func certifyFault(ctx context.Context, certify CertifyFunc, f Fault) (batchcert.
 	}
 	k.CaughtBy = mustFailures(res, MaxCaughtBy)
 	k.Killed = len(k.CaughtBy) > 0
+	k.Kills = IndependentKills(f.Name, mustFailures(res, 0))
 	return k, nil
 }
 
-// mustFailures lists the ids of up to max MUST checks that failed, in the run's order.
+// IndependentKills counts the distinct checks among failed that kill fault independently:
+// a GraphQL parity check (scenario "parity") counts only for a fault of the GraphQL facade,
+// never toward a REST-level rule.
+func IndependentKills(fault string, failed []string) int {
+	gql := strings.HasPrefix(fault, "gql-")
+	seen := map[string]bool{}
+	for _, id := range failed {
+		if !gql && strings.HasPrefix(id, "parity/") {
+			continue
+		}
+		seen[id] = true
+	}
+	return len(seen)
+}
+
+// mustFailures lists the ids of up to max (0: all) MUST checks that failed, in the run's order.
 func mustFailures(res *batchcert.Results, max int) []string {
 	var out []string
 	for _, c := range res.Checks {
 		if c.Severity == batchcert.Must && c.Outcome == batchcert.Fail {
 			out = append(out, c.ID)
-			if len(out) == max {
+			if max > 0 && len(out) == max {
 				break
 			}
 		}

@@ -214,7 +214,7 @@ func TestWriteMatrix(t *testing.T) {
 	t.Parallel()
 	st := &batchcert.SelfTest{CleanConformant: true, Faults: []batchcert.FaultKill{
 		{Fault: "progress-percent", Description: "progress in percent", Killed: true,
-			CaughtBy: []string{"lifecycle/3/progress", "lifecycle/4/progress"}},
+			CaughtBy: []string{"lifecycle/3/progress", "lifecycle/4/progress"}, Kills: 2},
 		{Fault: "tags-never", Description: "query never answers tags", Killed: false},
 	}}
 	var buf bytes.Buffer
