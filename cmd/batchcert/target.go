@@ -100,7 +100,7 @@ func worldSecrets(t *scenarios.Target, w *refplatform.World) func(string) (strin
 		byApp[a.ID] = a.Secret
 	}
 	byName := map[string]string{}
-	for _, a := range []*scenarios.App{t.Apps.Primary, t.Apps.Secondary, t.Apps.Unauthorized, t.Apps.NoRights, t.Apps.Frozen} {
+	for _, a := range []*scenarios.App{t.Apps.Primary, t.Apps.Secondary, t.Apps.Unauthorized, t.Apps.NoRights, t.Apps.Frozen, t.Apps.Load} {
 		if a == nil {
 			continue
 		}
@@ -119,7 +119,7 @@ func worldSecrets(t *scenarios.Target, w *refplatform.World) func(string) (strin
 // secretValues lists the secrets a session knows, for the last-line scan of written reports.
 func (s *session) secretValues() []string {
 	var out []string
-	for _, a := range []*scenarios.App{s.target.Apps.Primary, s.target.Apps.Secondary, s.target.Apps.Unauthorized, s.target.Apps.NoRights, s.target.Apps.Frozen} {
+	for _, a := range []*scenarios.App{s.target.Apps.Primary, s.target.Apps.Secondary, s.target.Apps.Unauthorized, s.target.Apps.NoRights, s.target.Apps.Frozen, s.target.Apps.Load} {
 		if a == nil {
 			continue
 		}
