@@ -606,14 +606,6 @@ func tolerated(e Expect, code string) bool {
 	return false
 }
 
-func toAnyMap[V any](m map[string]V) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // requestApps renders which application a request is sent as (its app_key) and which app a
 // create's task belongs to (its body's appId, else the sender).
 func (r *scenarioRun) requestApps(req Request, v vars) (app, taskApp string, err error) {
@@ -653,18 +645,6 @@ const (
 
 // maxConcurrent bounds the copies of one concurrent step.
 const maxConcurrent = 1000
-
-// countHint is a concurrent step's count for a plan made before the run: the number, or for a
-// template the largest count it may render (maxConcurrent).
-func (c *Concurrent) countHint() int {
-	switch n := c.Count.(type) {
-	case int:
-		return n
-	case float64:
-		return int(n)
-	}
-	return maxConcurrent
-}
 
 // authAppID is the appId a login (form) or refresh (JSON) request names.
 func authAppID(req Request, body []byte) string {

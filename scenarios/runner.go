@@ -607,7 +607,7 @@ func (r *scenarioRun) judge(e Expect, ex *Exchange, doc any, docOK, sel bool) []
 			p = append(p, fmt.Sprintf("%s is %s, expected %s", ptr, short(got), short(want)))
 		}
 	}
-	for _, ptr := range sortedAnyKeys(toAnyMap(e.OneOf)) {
+	for _, ptr := range sortedMapKeys(e.OneOf) {
 		got, ok := pointer(doc, ptr)
 		if !ok {
 			p = append(p, ptr+" is missing")
@@ -628,7 +628,7 @@ func (r *scenarioRun) judge(e Expect, ex *Exchange, doc any, docOK, sel bool) []
 			p = append(p, fmt.Sprintf("%s is %s, expected one of %s", ptr, short(got), short(alts)))
 		}
 	}
-	for _, ptr := range sortedAnyKeys(toAnyMap(e.Each)) {
+	for _, ptr := range sortedMapKeys(e.Each) {
 		list, ok := pointer(doc, ptr)
 		items, isList := list.([]any)
 		if !ok || !isList {
