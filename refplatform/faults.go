@@ -186,6 +186,18 @@ var faultRegistry = map[string]string{
 	FaultGQLDataDisagrees:    gqlfacade.Descriptions[FaultGQLDataDisagrees],
 }
 
+// registerFaults adds a file's named faults to the registry, from that file's init: each class
+// of faults (faults_*.go) keeps its names, descriptions and code paths together. A name given
+// twice is a programming error.
+func registerFaults(m map[string]string) {
+	for name, desc := range m {
+		if _, dup := faultRegistry[name]; dup {
+			panic("refplatform: fault " + name + " registered twice")
+		}
+		faultRegistry[name] = desc
+	}
+}
+
 // Faults lists the named faults, sorted by name.
 func Faults() []Fault {
 	out := make([]Fault, 0, len(faultRegistry))

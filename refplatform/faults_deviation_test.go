@@ -19,6 +19,10 @@ type deviation struct {
 	clean, faulty string
 }
 
+// moreDeviations are the deviation cases of the fault classes kept in their own files: each
+// such file appends its cases' constructor from its init.
+var moreDeviations []func() []deviation
+
 // TestNamedFaults: every named fault has a deviation case, and each one makes the platform
 // answer differently from the clean platform, in the way the fault's description says. The
 // clean run goes through the contract-checking client, so it also shows the clean answer
@@ -27,6 +31,9 @@ func TestNamedFaults(t *testing.T) {
 	t.Parallel()
 	cases := append(append(fieldDeviations(), counterDeviations()...), append(errorDeviations(), ruleDeviations()...)...)
 	cases = append(append(append(cases, gatewayDeviations()...), tokenDeviations()...), gqlDeviations()...)
+	for _, more := range moreDeviations {
+		cases = append(cases, more()...)
+	}
 	seen := map[string]bool{}
 	for _, c := range cases {
 		if seen[c.fault] {
