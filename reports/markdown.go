@@ -17,10 +17,12 @@ const MaxMarkdownFailures = 15
 const maxMarkdownMissing = 10
 
 var verdictIcon = map[string]string{
-	"CONFORMANT":    "✅",
-	"NONCONFORMANT": "❌",
-	"INCOMPLETE":    "⚠️",
-	"ERROR":         "💥",
+	"CONFORMANT":                 "✅",
+	"CONFORMANT WITH EXCEPTIONS": "☑️",
+	"NONCONFORMANT":              "❌",
+	"INCOMPLETE":                 "⚠️",
+	"NOT CERTIFIED":              "❔",
+	"ERROR":                      "💥",
 }
 
 // MarkdownWidth is the line length the summary wraps its prose at: markdownlint's default
