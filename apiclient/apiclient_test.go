@@ -122,7 +122,28 @@ func TestConnModels(t *testing.T) {
 	}
 	_, err := ParseConnModel("pooled")
 	assert.ErrorContains(t, err, "keep-alive")
+
+	// WithModel re-models a client built elsewhere, leaving the original alone.
+	base, err := NewHTTPClient(Options{TLS: TLS{Insecure: true}})
+	require.NoError(t, err)
+	var st ConnStats
+	c, err := WithModel(base, NewConnection, &st)
+	require.NoError(t, err)
+	for range 3 {
+		resp, err := c.Get(srv.URL)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	assert.Equal(t, int64(3), st.Snapshot(NewConnection).Handshakes, "WithModel(new-connection): a handshake per request")
+	assert.False(t, base.Transport.(*http.Transport).DisableKeepAlives, "WithModel changed the caller's transport")
+	_, err = WithModel(&http.Client{Transport: roundTripFunc(nil)}, NewConnection, nil)
+	assert.ErrorContains(t, err, "not an *http.Transport")
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestRedact(t *testing.T) {
 	t.Parallel()

@@ -122,19 +122,47 @@ func NewHTTPClient(o Options) (*http.Client, error) {
 		return nil, err
 	}
 	tr.TLSClientConfig = cfg
-	switch o.Model {
-	case "", KeepAlive:
-	case NewConnection:
-		tr.DisableKeepAlives = true
-	default:
-		return nil, fmt.Errorf("connection model %q: want %s or %s", o.Model, KeepAlive, NewConnection)
-	}
-	if o.Stats != nil {
-		instrument(tr, cfg, o.Stats)
+	if err := applyModel(tr, o.Model, o.Stats); err != nil {
+		return nil, err
 	}
 	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}, nil
+}
+
+// WithModel returns a copy of c whose transport, a clone of c's, uses model and counts its
+// dials and TLS handshakes in st when st is non-nil; c itself is not changed. c's transport
+// must be an *http.Transport (nil: http.DefaultTransport), as NewHTTPClient's is.
+func WithModel(c *http.Client, model ConnModel, st *ConnStats) (*http.Client, error) {
+	cc := *c
+	rt := cc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	tr, ok := rt.(*http.Transport)
+	if !ok {
+		return nil, fmt.Errorf("connection model %s: the client's transport is a %T, not an *http.Transport", model, rt)
+	}
+	tr = tr.Clone()
+	if err := applyModel(tr, model, st); err != nil {
+		return nil, err
+	}
+	cc.Transport = tr
+	return &cc, nil
+}
+
+func applyModel(tr *http.Transport, model ConnModel, st *ConnStats) error {
+	switch model {
+	case "", KeepAlive:
+	case NewConnection:
+		tr.DisableKeepAlives = true
+	default:
+		return fmt.Errorf("connection model %q: want %s or %s", model, KeepAlive, NewConnection)
+	}
+	if st != nil {
+		instrument(tr, tr.TLSClientConfig, st)
+	}
+	return nil
 }
 
 func tlsConfig(t TLS) (*tls.Config, error) {
