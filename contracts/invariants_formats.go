@@ -1,0 +1,231 @@
+package contracts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchcert/batchcert"
+)
+
+// Issue 15, class 3: every format and value the docs fix, to the letter the profile allows.
+//
+//   - INV.startTime-created: startTime is "the time when the batch task is created", so it lies
+//     between the platform's time when create was sent and its time when create answered. The
+//     platform's time is learned from its answers' Date headers (RFC 9110 §6.6.1), so neither
+//     the harness's clock nor the platform's scale or offset matter: the bound is the newest Date
+//     any answer carried before create was sent, and the Date of create's own answer.
+//   - RULE.content-type-charset: a JSON answer's charset parameter, when there is one, names
+//     UTF-8 (RFC 8259 §8.1; the platform's conventions write charset=UTF-8).
+//   - RULE.integer-literal: a member the docs type Integer is written as a JSON integer, without
+//     a fraction or an exponent (3, not 3.0 or 3e0).
+//   - RULE.subtask-error-json: a subtask's error is a string holding {"error_code","error_desc"}.
+
+// StartTimeSkew is how far startTime may lie outside the window the platform's Date headers
+// give for create: the Date header's one-second resolution, and the clocks of the host that
+// writes Date (a gateway) and the host that stamps the task differing. It is far below the
+// smallest time-zone offset (15 min), so local time labelled Z never passes.
+const StartTimeSkew = 90 * time.Second
+
+// parseStartTime reads startTime as the profile's AMB.11 reading allows; ok is false when it
+// is none of those forms (INV.startTime reports that).
+func parseStartTime(p Profile, s string) (time.Time, bool) {
+	if compactTime.MatchString(s) {
+		t, err := time.Parse(CompactTimeLayout, s)
+		return t, err == nil
+	}
+	if p.TimeFormat != Any {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if epochMillis.MatchString(s) {
+		ms, err := strconv.ParseInt(s, 10, 64)
+		return time.UnixMilli(ms), err == nil
+	}
+	return time.Time{}, false
+}
+
+// startTimeCreated checks INV.startTime-created when the observation knows the platform's
+// time around create (CreatedFrom, CreatedTo).
+func (c *checker) startTimeCreated() {
+	o := c.o
+	if o.CreatedTo.IsZero() {
+		return
+	}
+	at, ok := parseStartTime(c.p, c.t.StartTime)
+	if !ok {
+		return
+	}
+	// Date headers and compact times have whole seconds: the platform answered within the
+	// second after CreatedTo.
+	hi := o.CreatedTo.Add(time.Second + StartTimeSkew)
+	if at.After(hi) {
+		c.add("INV.startTime-created", "/startTime",
+			"startTime %s is %s after the platform answered create (its Date header %s); the task cannot have been created after its create was answered (skew allowed %s; a local time labelled Z?)",
+			c.t.StartTime, at.Sub(o.CreatedTo).Round(time.Second), o.CreatedTo.UTC().Format(time.RFC1123), StartTimeSkew)
+		return
+	}
+	if o.CreatedFrom.IsZero() {
+		return
+	}
+	if lo := o.CreatedFrom.Add(-StartTimeSkew); at.Before(lo) {
+		c.add("INV.startTime-created", "/startTime",
+			"startTime %s is %s before create was sent (the platform's newest Date header before it was %s); the task cannot have been created before (skew allowed %s; a local time labelled Z?)",
+			c.t.StartTime, o.CreatedFrom.Sub(at).Round(time.Second), o.CreatedFrom.UTC().Format(time.RFC1123), StartTimeSkew)
+	}
+}
+
+func formatViolation(op, req, pointer, format string, args ...any) batchcert.Violation {
+	return batchcert.Violation{Source: "schema", Operation: op, Requirement: req, Pointer: pointer, Message: fmt.Sprintf(format, args...)}
+}
+
+// utf8Names are the IANA names of UTF-8 (the registry's name and its alias), compared
+// case-insensitively as charset values are.
+var utf8Names = []string{"utf-8", "csutf8"}
+
+// CheckCharset checks RULE.content-type-charset on an answer's Content-Type: a charset
+// parameter, when present, names UTF-8. A Content-Type that does not parse, or is not JSON,
+// is RULE.content-type's to report.
+func CheckCharset(op, contentType string) batchcert.Violations {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		return nil
+	}
+	cs, ok := params["charset"]
+	if !ok {
+		return nil
+	}
+	for _, n := range utf8Names {
+		if strings.EqualFold(strings.TrimSpace(cs), n) {
+			return nil
+		}
+	}
+	return batchcert.Violations{formatViolation(op, "RULE.content-type-charset", "header/Content-Type",
+		"Content-Type %q: charset %q is not UTF-8; JSON text is UTF-8 (RFC 8259 §8.1) and the platform's conventions write charset=UTF-8", contentType, cs)}
+}
+
+// integerPointers are, per operation, the members of a success answer the docs type Integer.
+var integerPointers = map[string][]string{
+	"queryBatchTask": {"/timeout", "/progress", "/totalCnt", "/successCnt", "/failCnt", "/timeoutCnt",
+		"/expiredCnt", "/completeCnt", "/successRate", "/param/maxRetransmit"},
+	"queryTaskDetails": {"/pageNo", "/pageSize", "/totalCount"},
+	"login":            {"/expiresIn"},
+	"refreshToken":     {"/expiresIn"},
+}
+
+// IntegerMembers lists the members CheckIntegerLiterals judges on a success answer of op.
+func IntegerMembers(op string) []string { return integerPointers[op] }
+
+// CheckIntegerLiterals checks RULE.integer-literal on a success answer's raw body: every member
+// the docs type Integer that is a JSON number is written as an integer literal. A member of
+// another JSON type is the schema's to report.
+func CheckIntegerLiterals(op string, raw []byte) batchcert.Violations {
+	ptrs := integerPointers[op]
+	if len(ptrs) == 0 || !hasFractionOrExponent(raw) {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var doc map[string]any
+	if d.Decode(&doc) != nil {
+		return nil
+	}
+	var vs batchcert.Violations
+	for _, ptr := range ptrs {
+		var v any = doc
+		for _, k := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+			m, _ := v.(map[string]any)
+			v = m[k]
+		}
+		if n, ok := v.(json.Number); ok && strings.ContainsAny(string(n), ".eE") {
+			vs = append(vs, formatViolation(op, "RULE.integer-literal", ptr,
+				"%s is %s: the docs type it Integer, and an Integer is written without a fraction or exponent (%s)", ptr, n, integerForm(n)))
+		}
+	}
+	return vs
+}
+
+func integerForm(n json.Number) string {
+	if f, err := n.Float64(); err == nil && f == float64(int64(f)) {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return "not even a whole number"
+}
+
+// hasFractionOrExponent tells whether a JSON text has a number with a fraction or exponent,
+// looking outside strings: the cheap test that spares most answers a second decode.
+func hasFractionOrExponent(raw []byte) bool {
+	in, esc := false, false
+	for i, b := range raw {
+		switch {
+		case in:
+			switch {
+			case esc:
+				esc = false
+			case b == '\\':
+				esc = true
+			case b == '"':
+				in = false
+			}
+		case b == '"':
+			in = true
+		case b == '.':
+			return true
+		case (b == 'e' || b == 'E') && i > 0 && raw[i-1] >= '0' && raw[i-1] <= '9':
+			return true
+		}
+	}
+	return false
+}
+
+// CheckSubtaskErrors checks RULE.subtask-error-json on a details answer: every subtask's error,
+// when present and not empty, is a string holding a JSON object with an error_code (a string,
+// or a number) and an error_desc string.
+func CheckSubtaskErrors(raw []byte) batchcert.Violations {
+	if !bytes.Contains(raw, []byte(`"error"`)) {
+		return nil
+	}
+	var page struct {
+		TaskDetails []struct {
+			Error json.RawMessage `json:"error"`
+		} `json:"taskDetails"`
+	}
+	if json.Unmarshal(raw, &page) != nil {
+		return nil
+	}
+	var vs batchcert.Violations
+	for i, s := range page.TaskDetails {
+		var text string
+		if len(s.Error) == 0 || json.Unmarshal(s.Error, &text) != nil || text == "" {
+			continue // absent, null or not a string: the schema's to report
+		}
+		ptr := fmt.Sprintf("/taskDetails/%d/error", i)
+		var body map[string]any
+		if err := json.Unmarshal([]byte(text), &body); err != nil {
+			vs = append(vs, formatViolation("queryTaskDetails", "RULE.subtask-error-json", ptr,
+				"error %s is no JSON object; the docs say it is a string holding {\"error_code\",\"error_desc\"}", clipText(text)))
+			continue
+		}
+		code, desc := body["error_code"], body["error_desc"]
+		_, codeStr := code.(string)
+		_, codeNum := code.(float64)
+		if _, descStr := desc.(string); !(codeStr || codeNum) || !descStr {
+			vs = append(vs, formatViolation("queryTaskDetails", "RULE.subtask-error-json", ptr,
+				"error %s does not hold an error_code and an error_desc string", clipText(text)))
+		}
+	}
+	return vs
+}
+
+func clipText(s string) string {
+	if len(s) > 100 {
+		s = s[:97] + "..."
+	}
+	return strconv.Quote(s)
+}
