@@ -135,6 +135,20 @@ type ThrottleResult struct {
 	RejectedCount      *bool           `json:"rejectedCount,omitempty"`
 	Isolated           *bool           `json:"isolated,omitempty"`
 	Timeline           []TimelinePoint `json:"timeline,omitempty"`
+	Connections        *Connections    `json:"connections,omitempty"`
+}
+
+// Connections is how a probe reached the target and what its connections cost: the model
+// (keep-alive, or new-connection: a new connection, and over TLS a full handshake, per
+// request), the requests sent, the connections dialed and the TLS handshakes with their time.
+type Connections struct {
+	Model         string        `json:"model"`
+	Requests      int64         `json:"requests"`
+	Dials         int64         `json:"dials"`
+	Handshakes    int64         `json:"tlsHandshakes"`
+	HandshakeTime time.Duration `json:"tlsHandshakeTotalNs"`
+	HandshakeMean time.Duration `json:"tlsHandshakeMeanNs"`
+	Failed        int64         `json:"tlsHandshakesFailed,omitempty"`
 }
 
 // TimelinePoint is accepted and throttled calls in one time bucket of a probe.
@@ -155,7 +169,8 @@ type TaskLimitResult struct {
 	SlotReturn  *bool `json:"slotReturn,omitempty"`
 	// Leftover are admitted tasks still unfinished when the race stopped waiting for them
 	// (a target without a control API): they hold their app's slots until their timeout.
-	Leftover []string `json:"leftover,omitempty"`
+	Leftover    []string     `json:"leftover,omitempty"`
+	Connections *Connections `json:"connections,omitempty"`
 }
 
 // CapacityResult is the capacity search: one step per attempted rate.
@@ -169,6 +184,9 @@ type CapacityResult struct {
 	Shards []CapacityShard `json:"shards,omitempty"`
 	// ClockSpread is the largest difference between two shards' clock offsets.
 	ClockSpread time.Duration `json:"clockSpreadNs,omitempty"`
+	// Apps are the aliases of the apps the search loaded (a pool's, or the one app).
+	Apps        []string     `json:"apps,omitempty"`
+	Connections *Connections `json:"connections,omitempty"`
 }
 
 // CapacityShard is one shard of a distributed capacity search, as the merge found it.

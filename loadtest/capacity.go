@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -87,6 +88,13 @@ type CapacityConfig struct {
 	// rate above it needs AllowOverThrottle. Zero: no throttle declared.
 	DeclaredThrottle  float64
 	AllowOverThrottle bool
+	// Pool lists the apps the search loads, each with its own login and token and, for a
+	// query search, its own queried task; nil: App alone, with DeclaredThrottle as its quota.
+	// Every step's rate is split over the pool in proportion to the apps' quotas (SplitPool
+	// with one shard), so that no app is loaded above its quota: a top rate above the sum of
+	// the quotas is ErrOverThrottle unless AllowOverThrottle. With a pool, DeclaredThrottle
+	// and App are not used.
+	Pool []PoolApp
 	// Timeout bounds one request (vegeta.DefaultTimeout when zero).
 	Timeout time.Duration
 	// Workers is vegeta's initial worker count (vegeta.DefaultWorkers when zero).
@@ -141,6 +149,19 @@ func (c CapacityConfig) withDefaults() CapacityConfig {
 	return c
 }
 
+// apps is the search's pool split for a top rate: each app and its share of every step's
+// rate (the one app, whole, without a pool). An over-quota top rate is ErrOverThrottle.
+func (c CapacityConfig) apps(top float64) ([]ShardApp, error) {
+	if len(c.Pool) == 0 {
+		return []ShardApp{{Alias: c.App, Share: 1}}, nil
+	}
+	sp, err := SplitPool(c.Pool, 1, top, SplitOptions{AllowOverQuota: c.AllowOverThrottle})
+	if err != nil {
+		return nil, fmt.Errorf("capacity search: %w", err)
+	}
+	return sp.Shards[0], nil
+}
+
 // InFlightBound is the default cap on a step's requests in flight (workers and connections):
 // rate × SLOp99 by Little's law, the most a step can hold in flight and still meet its SLO,
 // at least workers and at most MaxInFlightCeiling.
@@ -179,16 +200,23 @@ func DescribeCapacity(cfg CapacityConfig) (Plan, error) {
 		}
 		top = max(top, r)
 	}
-	if c.DeclaredThrottle > 0 && top > c.DeclaredThrottle && !c.AllowOverThrottle {
+	if len(c.Pool) == 0 && c.DeclaredThrottle > 0 && top > c.DeclaredThrottle && !c.AllowOverThrottle {
 		return Plan{}, &batchcert.ExitError{Code: batchcert.ExitUsage, Err: fmt.Errorf(
 			"capacity search: %w: %.6g req/s > %.6g req/s; set AllowOverThrottle to measure past it", ErrOverThrottle, top, c.DeclaredThrottle)}
 	}
+	apps, err := c.apps(top)
+	if err != nil {
+		return Plan{}, err
+	}
 	if c.Operation == OpCreate {
-		if err := checkCreatePlan(c); err != nil {
+		if err := checkCreatePlan(c, apps); err != nil {
 			return Plan{}, err
 		}
 	}
-	steps := make([]string, 0, len(c.Rates)+2)
+	steps := make([]string, 0, len(c.Rates)+3)
+	if len(c.Pool) > 0 {
+		steps = append(steps, "split each step's rate over the pool, each app with its own token: "+appsString(apps))
+	}
 	if c.ResetBetweenSteps {
 		steps = append(steps, "before each step: reset the reference platform (control API), dropping the earlier steps' tasks")
 	}
@@ -343,13 +371,24 @@ func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchce
 	if _, err := DescribeCapacity(cfg); err != nil {
 		return nil, nil, err
 	}
+	apps, err := cfg.apps(slices.Max(cfg.Rates))
+	if err != nil {
+		return nil, nil, err
+	}
 	s := NewSession(t)
-	if cfg.Operation == OpQuery && cfg.TaskID == "" {
-		id, err := createOne(ctx, s, cfg.App)
-		if err != nil {
-			return nil, nil, fmt.Errorf("capacity search: %w", err)
+	if err := s.Err(); err != nil {
+		return nil, nil, fmt.Errorf("capacity search: %w", err)
+	}
+	tasks := map[string]string{}
+	for _, a := range apps {
+		tasks[a.Alias] = cfg.TaskID
+		if cfg.Operation == OpQuery && cfg.TaskID == "" {
+			id, err := createOne(ctx, s, a.Alias)
+			if err != nil {
+				return nil, nil, fmt.Errorf("capacity search: %s: %w", a.Alias, err)
+			}
+			tasks[a.Alias] = id
 		}
-		cfg.TaskID = id
 	}
 	nonce, seq := newNonce(), new(atomic.Uint64)
 	var enc vegeta.Encoder
@@ -357,6 +396,10 @@ func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchce
 		enc = vegeta.NewEncoder(cfg.Results)
 	}
 	res := &batchcert.CapacityResult{Operation: cfg.Operation, SLOp99: cfg.SLOp99, MaxErrorRate: cfg.MaxErrorRate}
+	for _, a := range apps {
+		res.Apps = append(res.Apps, a.Alias)
+	}
+	defer func() { res.Connections = s.Connections() }()
 	var viols []batchcert.Violation
 	left := cfg.MaxRequests
 	for _, rate := range cfg.Rates {
@@ -365,11 +408,11 @@ func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchce
 			break
 		}
 		left -= n
-		tr, err := prepareStep(ctx, s, cfg, nonce, seq)
+		tr, err := prepareStep(ctx, s, cfg, apps, tasks, nonce, seq)
 		if err != nil {
 			return res, viols[:min(len(viols), 10)], fmt.Errorf("capacity search: %w", partial(err))
 		}
-		st, err := runStep(ctx, t, cfg, tr, rate, uint64(n), enc)
+		st, err := runStep(ctx, s, cfg, tr, rate, uint64(n), enc)
 		step := st.step(cfg)
 		viols = append(viols, st.violations...)
 		res.Steps = append(res.Steps, step)
@@ -387,8 +430,9 @@ func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchce
 	return res, viols[:min(len(viols), 10)], nil
 }
 
-// runStep attacks at rate for StepDuration or n requests, whichever ends first.
-func runStep(ctx context.Context, t Target, cfg CapacityConfig, tr vegeta.Targeter, rate float64, n uint64, enc vegeta.Encoder) (*stepStats, error) {
+// runStep attacks at rate for StepDuration or n requests, whichever ends first, through the
+// session's client (its connection model), counting the step's requests in the session's.
+func runStep(ctx context.Context, s *Session, cfg CapacityConfig, tr vegeta.Targeter, rate float64, n uint64, enc vegeta.Encoder) (*stepStats, error) {
 	inFlight := cfg.MaxWorkers
 	if inFlight == 0 {
 		inFlight = InFlightBound(rate, cfg.SLOp99, cfg.Workers)
@@ -396,7 +440,7 @@ func runStep(ctx context.Context, t Target, cfg CapacityConfig, tr vegeta.Target
 	opts := []func(*vegeta.Attacker){vegeta.Timeout(cfg.Timeout), vegeta.Workers(min(cfg.Workers, inFlight)),
 		vegeta.MaxWorkers(inFlight), vegeta.KeepAlive(true), vegeta.MaxBody(maxBody + 1),
 		vegeta.Connections(int(inFlight)), vegeta.MaxConnections(int(inFlight))}
-	if c := loadClient(t.Client, cfg.Timeout, int(inFlight)); c != nil {
+	if c := loadClient(s.client, cfg.Timeout, int(inFlight)); c != nil {
 		opts = append(opts, vegeta.Client(c)) // after Connections: they set vegeta's own client
 	}
 	atk := vegeta.NewAttacker(opts...)
@@ -406,6 +450,7 @@ func runStep(ctx context.Context, t Target, cfg CapacityConfig, tr vegeta.Target
 	defer stop()
 
 	st := newStepStats(rate)
+	defer func() { s.requests.Add(int64(st.metrics.Requests)) }()
 	var encErr error
 	lastPrint := time.Now()
 	for r := range atk.Attack(tr, pacer, cfg.StepDuration, name) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -44,15 +45,24 @@ func CreateBodyFor(device, serviceID, method string) func(appID string, nonce in
 	}
 }
 
-// checkCreatePlan refuses a create search whose creates do not fit in the task limit: every
-// planned create on a target that is not reset, each step's when it is reset between steps.
-func checkCreatePlan(c CapacityConfig) error {
+// checkCreatePlan refuses a create search whose creates do not fit in the task limit of an
+// app: every planned create on a target that is not reset, each step's when it is reset
+// between steps; over a pool, the app with the largest share's part of them (the weighted
+// round robin gives an app at most the ceiling of its share).
+func checkCreatePlan(c CapacityConfig, apps []ShardApp) error {
 	need, what := c.MaxRequests, "the search's"
 	if c.ResetBetweenSteps {
 		need, what = 0, "a step's"
 		for _, r := range c.Rates {
 			need = max(need, min(stepRequests(r, c.StepDuration), c.MaxRequests))
 		}
+	}
+	share := 0.0
+	for _, a := range apps {
+		share = max(share, a.Share)
+	}
+	if len(apps) > 1 {
+		need, what = int(math.Ceil(float64(need)*share-1e-9)), what+" busiest app's"
 	}
 	if need <= c.TaskLimit {
 		return nil
@@ -99,14 +109,14 @@ func stepTargeter(ctx context.Context, s *Session, cfg CapacityConfig, nonce int
 }
 
 // prepareStep resets the reference platform before a create step when the search resets
-// between steps, and returns the step's targeter.
-func prepareStep(ctx context.Context, s *Session, cfg CapacityConfig, nonce int64, seq *atomic.Uint64) (vegeta.Targeter, error) {
+// between steps, and returns the step's targeter: each app's, interleaved by their shares.
+func prepareStep(ctx context.Context, s *Session, cfg CapacityConfig, apps []ShardApp, tasks map[string]string, nonce int64, seq *atomic.Uint64) (vegeta.Targeter, error) {
 	if cfg.ResetBetweenSteps {
 		if err := s.ControlReset(ctx); err != nil {
 			return nil, fmt.Errorf("reset before the step: %w", err)
 		}
 	}
-	return stepTargeter(ctx, s, cfg, nonce, seq)
+	return shardTargeter(ctx, s, cfg, apps, tasks, nonce, seq)
 }
 
 // newNonce names one search's tasks apart from another's.

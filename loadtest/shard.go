@@ -159,6 +159,9 @@ func (c ShardConfig) withDefaults() ShardConfig {
 		c.Clock = RealClock{}
 	}
 	if len(c.Pool) == 0 {
+		c.Pool = c.Capacity.Pool
+	}
+	if len(c.Pool) == 0 {
 		c.Pool = []PoolApp{{Alias: c.Capacity.App, Quota: c.Capacity.DeclaredThrottle}}
 	}
 	if c.RunID == "" && !c.StartAt.IsZero() {
@@ -179,7 +182,7 @@ func (c ShardConfig) shardCapacity(share float64) CapacityConfig {
 	}
 	// The split has held the rates to the pool's quotas; each shard's own check would read
 	// the throttle of one app as the whole pool's.
-	cc.DeclaredThrottle, cc.AllowOverThrottle = 0, true
+	cc.DeclaredThrottle, cc.AllowOverThrottle, cc.Pool = 0, true, nil
 	// One shard resetting the reference would drop the others' tasks mid-step.
 	cc.ResetBetweenSteps = false
 	return cc
@@ -304,6 +307,9 @@ func RunShard(ctx context.Context, t Target, cfg ShardConfig) (*ShardManifest, e
 // runs every step at its slot, streaming results into path.
 func runShardSteps(ctx context.Context, t Target, c ShardConfig, cc CapacityConfig, apps []ShardApp, m *ShardManifest, hists *ShardHistograms, path string) error {
 	s := NewSession(t)
+	if err := s.Err(); err != nil {
+		return err
+	}
 	tasks := map[string]string{}
 	if cc.Operation == OpQuery {
 		for _, a := range apps {
@@ -340,7 +346,7 @@ func runShardSteps(ctx context.Context, t Target, c ShardConfig, cc CapacityConf
 		if err != nil {
 			return partial(err)
 		}
-		st, err := runStep(ctx, t, cc, tr, rate, uint64(stepRequests(rate, cc.StepDuration)), enc)
+		st, err := runStep(ctx, s, cc, tr, rate, uint64(stepRequests(rate, cc.StepDuration)), enc)
 		step := st.step(cc)
 		m.Steps = append(m.Steps, ShardStep{Attack: attackPrefix + strconv.FormatFloat(rate, 'g', -1, 64),
 			Rate: c.Capacity.Rates[k], ShardRate: rate, Step: step, Errors: st.errors, Violations: st.nViolation})

@@ -11,8 +11,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/batchcert/batchcert"
 	"github.com/batchcert/batchcert/apiclient"
 )
 
@@ -74,6 +76,13 @@ type Target struct {
 	// Fixture is what the probes' tasks are made of: the target profile's fixtures. The
 	// probes know no device or command of their own.
 	Fixture Fixture
+	// Conn is the connection model of every probe call (the capacity steps' too):
+	// apiclient.KeepAlive ("" too), or apiclient.NewConnection, a new connection and over TLS
+	// a full handshake, presenting Client's certificate when the server asks for one, per
+	// request, as the vendor's Java SDK does. The probes apply it to a clone of Client's
+	// transport, which must then be an *http.Transport, and record what the connections cost
+	// in their results (batchcert.Connections).
+	Conn apiclient.ConnModel
 }
 
 // Fixture is the devices and the command the probes' tasks use, from the target profile
@@ -133,21 +142,47 @@ type Response struct {
 // Session makes the probes' authenticated calls through the one API client (package
 // apiclient: its token cache, login and error-code reader). It is safe for concurrent use.
 type Session struct {
-	t      Target
-	client *http.Client
-	auth   *apiclient.Auth
+	t Target
+	// client makes the API calls, with t.Conn's model, counting its connections in stats;
+	// ctlClient makes the control API's calls (harness bookkeeping, not counted).
+	client, ctlClient *http.Client
+	stats             apiclient.ConnStats
+	requests          atomic.Int64
+	err               error
+	auth              *apiclient.Auth
 }
 
-// NewSession returns a session for t.
+// NewSession returns a session for t. A connection model that cannot be applied to t.Client
+// makes every call fail with the error Err returns.
 func NewSession(t Target) *Session {
 	c := t.Client
 	if c == nil {
 		c, _ = apiclient.NewHTTPClient(apiclient.Options{}) // no TLS files: cannot fail
 		c.Timeout = DefaultHTTPTimeout
 	}
-	s := &Session{t: t, client: c}
+	s := &Session{t: t, ctlClient: c}
+	s.client, s.err = apiclient.WithModel(c, t.Conn, &s.stats)
+	if s.err != nil {
+		s.client = c
+		if _, ok := c.Transport.(*http.Transport); ok || (t.Conn != "" && t.Conn != apiclient.KeepAlive) {
+			s.err = batchcert.Usagef("%w", s.err)
+		} else {
+			s.err = nil // keep-alive over a transport of the caller's own: used as is, not counted
+		}
+	}
 	s.auth = apiclient.NewAuth(s.call, t.Apps, t.OnToken)
 	return s
+}
+
+// Err is the error of a connection model the session could not apply, or nil.
+func (s *Session) Err() error { return s.err }
+
+// Connections is what the session's API calls cost so far: the model, the requests (the load
+// steps' included), the dials and the TLS handshakes.
+func (s *Session) Connections() *batchcert.Connections {
+	snap := s.stats.Snapshot(s.t.Conn)
+	return &batchcert.Connections{Model: string(snap.Model), Requests: s.requests.Load(), Dials: snap.Dials,
+		Handshakes: snap.Handshakes, HandshakeTime: snap.Handshake, HandshakeMean: snap.MeanHandshake(), Failed: snap.Failed}
 }
 
 // call is the session's apiclient.Doer.
@@ -157,7 +192,7 @@ func (s *Session) call(ctx context.Context, method, path string, h http.Header, 
 		return 0, nil, err
 	}
 	req.Header = h
-	resp, err := s.do(req)
+	resp, err := s.do(s.client, req)
 	return resp.Status, resp.Body, err
 }
 
@@ -185,7 +220,7 @@ func (s *Session) Query(ctx context.Context, alias, taskID string) (Response, er
 	if err != nil {
 		return Response{}, err
 	}
-	return s.do(req)
+	return s.do(s.client, req)
 }
 
 // Create calls createBatchTask as alias with a JSON body.
@@ -195,7 +230,7 @@ func (s *Session) Create(ctx context.Context, alias string, body []byte) (Respon
 		return Response{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	return s.do(req)
+	return s.do(s.client, req)
 }
 
 // QueryRequest builds an authenticated queryBatchTask request for load generation.
@@ -225,8 +260,14 @@ func (s *Session) authed(ctx context.Context, alias, method, path string, body [
 	return req, nil
 }
 
-func (s *Session) do(req *http.Request) (Response, error) {
-	resp, err := s.client.Do(req)
+func (s *Session) do(c *http.Client, req *http.Request) (Response, error) {
+	if s.err != nil {
+		return Response{}, s.err
+	}
+	if c == s.client {
+		s.requests.Add(1)
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return Response{}, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
@@ -319,7 +360,7 @@ func (s *Session) control(ctx context.Context, path string, body []byte) error {
 		return fmt.Errorf("control %s: %w", path, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.do(req)
+	resp, err := s.do(s.ctlClient, req)
 	if err != nil {
 		return fmt.Errorf("control %s: %w", path, err)
 	}

@@ -268,6 +268,9 @@ func burst(ctx context.Context, s *Session, cfg TaskLimitConfig, appID string, r
 // come back. A cancelled context returns the runs done so far with an ErrPartial error.
 func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchcert.TaskLimitResult, []batchcert.Check, error) {
 	s := NewSession(t)
+	if err := s.Err(); err != nil {
+		return nil, nil, fmt.Errorf("task-limit race: %w", err)
+	}
 	cfg, err := cfg.withDefaults(s, t)
 	if err != nil {
 		return nil, nil, batchcert.Usagef("task-limit race: %w", err)
@@ -347,6 +350,7 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 		ok := len(slotFails) == 0
 		res.SlotReturn = &ok
 	}
+	res.Connections = s.Connections()
 	checks := raceChecks(cfg, res, badRuns, badCodes, unqueryable, slotFails)
 	if runErr != nil {
 		return res, checks, fmt.Errorf("task-limit race: %w", partial(runErr))

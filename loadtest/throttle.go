@@ -349,6 +349,9 @@ func (p *throttleProbe) awaitReturn(ctx context.Context, from time.Time, lo, ste
 func ProbeThrottle(ctx context.Context, t Target, cfg ThrottleConfig) (*batchcert.ThrottleResult, []batchcert.Check, error) {
 	cfg = cfg.withDefaults()
 	s := NewSession(t)
+	if err := s.Err(); err != nil {
+		return nil, nil, fmt.Errorf("throttle probe: %w", err)
+	}
 	for _, a := range []string{cfg.App, cfg.SecondApp} {
 		if a == "" {
 			continue
@@ -361,6 +364,7 @@ func ProbeThrottle(ctx context.Context, t Target, cfg ThrottleConfig) (*batchcer
 	m := &throttleMeasure{}
 	err := p.run(ctx, m)
 	res := m.result(cfg, p)
+	res.Connections = s.Connections()
 	checks := throttleChecks(cfg, m, res, p)
 	if err != nil {
 		return res, checks, fmt.Errorf("throttle probe: %w", partial(err))
