@@ -49,6 +49,9 @@ type engine struct {
 	// namesGlobal (fault taskname-unique-global) checks task names across all applications.
 	namesGlobal bool
 
+	// multi holds the multiplicity faults (faults_multi.go).
+	multi multiFaults
+
 	mu         sync.Mutex
 	tasks      map[string]*task
 	unfinished map[string][]*task // per owning app; finished ones pruned on each create
@@ -173,6 +176,7 @@ func groupKnown(w *World, g string, byID bool) bool {
 // create admits a task for req.AppID, or answers why not. The tag, name and limit checks and
 // the insert happen under one lock, so the limit holds under any concurrency (RULE.tasklimit).
 func (e *engine) create(req *createRequest, operator string, now time.Time) (*task, *apiError) {
+	req.Tags = e.multi.readTags(req.Tags)
 	for _, tg := range req.Tags {
 		if !e.world.tagNames[tg.Name] {
 			return nil, errAt(http.StatusNotFound, CodeTagNotExist) // AMB.R4
@@ -182,11 +186,11 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 	if aerr != nil {
 		return nil, aerr
 	}
-	t := newTask(req, operator, devs, now)
+	t := newTask(req, operator, e.multi.fanOut(&req.Param, devs), now)
 
 	e.mu.Lock()
 	for _, tg := range req.Tags {
-		if e.bound[tg] {
+		if e.tagBound(req.AppID, tg) {
 			e.mu.Unlock()
 			return nil, errAt(http.StatusBadRequest, CodeTagUsed) // AMB.R4
 		}
@@ -217,11 +221,7 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 		e.names[req.AppID] = map[string]bool{}
 	}
 	e.names[req.AppID][req.TaskName] = true
-	for _, tg := range req.Tags {
-		if !e.tagsUnbound {
-			e.bound[tg] = true
-		}
-	}
+	e.admitted(t)
 	if t.param.CallbackURL != nil {
 		e.callbacks = append(e.callbacks, t)
 	}

@@ -31,6 +31,7 @@ func (p *platform) applyFaults(st *state) {
 		st.throttle.cfg.Limit += 10
 	}
 	st.throttle.neverReset = p.fault(FaultThrottleNeverResets)
+	p.applyMultiFaults(st)
 }
 
 // throttleKey is what the throttle counts calls by: the application (AMB.9), or the access

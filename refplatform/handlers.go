@@ -504,6 +504,7 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 	if p.fault(FaultDetailsStatusIgnored) {
 		status = ""
 	}
+	t = st.engine.detailsOf(t)
 	now := p.clock.Now()
 	var all []SubtaskView
 	for i, s := range t.subs {
@@ -517,7 +518,7 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	pageNo = p.detailsPageNo(pageNo, pageSize, len(all))
 	page := DetailsPage{PageNo: pageNo, PageSize: pageSize, TotalCount: len(all), TaskDetails: []SubtaskView{}}
-	if pageNo <= len(all)/pageSize {
+	if pageNo <= len(all)/pageSize && !p.lastPageDropped(pageNo, pageSize, len(all)) {
 		from := pageNo * pageSize
 		to := min(from+pageSize, len(all))
 		page.TaskDetails = append(page.TaskDetails, all[from:to]...)
