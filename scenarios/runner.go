@@ -37,6 +37,8 @@ type scenarioRun struct {
 	broken map[string]string
 	// obs is the observation each query answer was judged in (coverage.go), under mu.
 	obs map[*Exchange]TaskObservation
+	// ledgers judge each answer against the scenario's earlier ones (consistency.go), under mu.
+	ledgers ledgers
 }
 
 type taskTrace struct {
@@ -457,6 +459,7 @@ func (r *scenarioRun) validation(ctx context.Context, st Step, exs []*Exchange, 
 	hard := false
 	for _, ex := range exs {
 		op, vs := r.validate(ctx, ex, sel)
+		vs = append(vs, r.consistency(st, op, ex, reqs, covers)...)
 		for _, id := range r.s.responseRequirements(op, ex) {
 			reqs[id] = true
 		}

@@ -1,0 +1,454 @@
+package contracts
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+
+	"github.com/batchcert/batchcert"
+)
+
+// Consistency across answers: what one answer says about a task must agree with everything else
+// the platform said about the same task. A Ledger keeps, per task, what create was given, the
+// first finished query answer and the subtasks details answered, and judges each new answer
+// against them. Time passes between calls, so before the task is seen finished only bounds that
+// hold at any moment are judged; once it is finished (Complete or Timeout) nothing about it can
+// change any more (reading AMB.R8), and the pages, the counters and the statuses must agree
+// exactly.
+
+// The requirements the ledger judges.
+const (
+	// RuleDetailsPaging: a page holds pageSize entries, fewer only on the last page and none
+	// past it, no subtask twice; once finished, the pages of one filter and page size partition
+	// the subtasks and each keeps its status.
+	RuleDetailsPaging = "RULE.details-paging"
+	// RuleDetailsFilter: a filtered page holds only what it asked for.
+	RuleDetailsFilter = "RULE.details-filter"
+	// RuleDetailsAgree: details agree with query and create about the task's subtasks.
+	RuleDetailsAgree = "RULE.details-agree"
+	// RuleFinalFrozen: a finished task's status and counters never change.
+	RuleFinalFrozen = "RULE.final-frozen"
+)
+
+// Subtask statuses of details (api-reference §4; reading AMB.R8: an expired subtask stays
+// Pending).
+const (
+	SubtaskPending    = "Pending"
+	SubtaskWaitResult = "WaitResult"
+	SubtaskSuccess    = "Success"
+	SubtaskFail       = "Fail"
+	SubtaskTimeout    = "Timeout"
+)
+
+// DefaultDetailsPageSize is details' pageSize when a call gives none (api-reference §4).
+const DefaultDetailsPageSize = 25
+
+// maxJudgedPageNo bounds the page numbers the ledger computes with.
+const maxJudgedPageNo = 1 << 30
+
+// PageQuery is what one details call asked: its filters and its page, defaults applied.
+type PageQuery struct {
+	TaskID, Status, DeviceID, CommandID string
+	PageNo, PageSize                    int
+}
+
+// ParsePageQuery reads a details call's query string. ok is false when pageNo or pageSize is
+// no number in its documented range: such a call is refused, and nothing is judged of it.
+func ParsePageQuery(q url.Values) (PageQuery, bool) {
+	pq := PageQuery{TaskID: q.Get("taskId"), Status: q.Get("status"), DeviceID: q.Get("deviceId"),
+		CommandID: q.Get("commandId"), PageSize: DefaultDetailsPageSize}
+	if s := q.Get("pageNo"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > maxJudgedPageNo {
+			return pq, false
+		}
+		pq.PageNo = n
+	}
+	if s := q.Get("pageSize"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 250 {
+			return pq, false
+		}
+		pq.PageSize = n
+	}
+	return pq, pq.TaskID != ""
+}
+
+// SubtaskPage is details' 200 body (api-reference §4).
+type SubtaskPage struct {
+	PageNo      int       `json:"pageNo"`
+	PageSize    int       `json:"pageSize"`
+	TotalCount  int       `json:"totalCount"`
+	TaskDetails []Subtask `json:"taskDetails"`
+}
+
+// Subtask is one entry of a page's taskDetails.
+type Subtask struct {
+	Status string       `json:"status"`
+	Param  SubtaskParam `json:"param"`
+}
+
+// SubtaskParam identifies a subtask's device and command.
+type SubtaskParam struct {
+	DeviceID  string `json:"deviceId"`
+	CommandID string `json:"commandId"`
+}
+
+// DecodeSubtaskPage decodes a details body; a body of another shape is an error (the schema
+// layer reports it).
+func DecodeSubtaskPage(raw []byte) (SubtaskPage, error) {
+	var p SubtaskPage
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return SubtaskPage{}, fmt.Errorf("decode subtask page: %w", err)
+	}
+	return p, nil
+}
+
+// Ledger is what a run was told about one task. The zero Ledger is ready to use; it is not safe
+// for concurrent use.
+type Ledger struct {
+	// devices are the distinct devices a DeviceList create named, nil when unknown or when the
+	// list names one twice.
+	devices map[string]bool
+	// final is the first finished query answer.
+	final *BatchTask
+	// maxTotalCnt and maxTotal are the largest totalCnt and unfiltered totalCount answered.
+	maxTotalCnt, maxTotal int
+	// status is each subtask's status answered after the task was seen finished, by device.
+	status map[string]string
+	groups map[groupKey]*pageGroup
+}
+
+// groupKey is one filter and page size: the pages that partition one set of subtasks.
+type groupKey struct {
+	status, device, command string
+	size                    int
+}
+
+type pageGroup struct {
+	total int
+	pages map[int]bool
+	// owner is the page each device was answered on.
+	owner map[string]int
+	done  bool
+}
+
+// Created records the create request that made the task.
+func (l *Ledger) Created(sent *CreateRequest) {
+	if sent == nil || sent.Param.Type != "DeviceList" || len(sent.Param.DeviceList) == 0 {
+		return
+	}
+	l.devices = map[string]bool{}
+	for _, d := range sent.Param.DeviceList {
+		if l.devices[d] {
+			l.devices = nil // one subtask per device: a list naming one twice is not judged
+			return
+		}
+		l.devices[d] = true
+	}
+}
+
+// Final is the first finished query answer of the task, nil before one was seen.
+func (l *Ledger) Final() *BatchTask { return l.final }
+
+func finished(status string) bool { return status == StatusComplete || status == StatusTimeout }
+
+type judgement struct {
+	judged map[string]bool
+	out    batchcert.Violations
+	op     string
+}
+
+func (j *judgement) judge(ids ...string) {
+	for _, id := range ids {
+		j.judged[id] = true
+	}
+}
+
+func (j *judgement) add(req, pointer, format string, args ...any) {
+	j.judged[req] = true
+	j.out = append(j.out, batchcert.Violation{Source: SourceInvariant, Operation: j.op, Requirement: req,
+		Pointer: pointer, Message: fmt.Sprintf(format, args...)})
+}
+
+func (j *judgement) result() ([]string, batchcert.Violations) {
+	ids := make([]string, 0, len(j.judged))
+	for id := range j.judged {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, j.out
+}
+
+// Query judges a query answer of the task against what the ledger holds, then records it. It
+// returns the requirements it judged and the violations found.
+func (l *Ledger) Query(t BatchTask) ([]string, batchcert.Violations) {
+	j := &judgement{judged: map[string]bool{}, op: "queryBatchTask"}
+	if f := l.final; f != nil {
+		j.judge(RuleFinalFrozen)
+		if t.Status != f.Status {
+			j.add(RuleFinalFrozen, "/status", "status is %s, but the task was already answered %s, a finished state", t.Status, f.Status)
+		}
+		for _, c := range []struct {
+			name      string
+			now, then int
+		}{{"totalCnt", t.TotalCnt, f.TotalCnt}, {"successCnt", t.SuccessCnt, f.SuccessCnt}, {"failCnt", t.FailCnt, f.FailCnt},
+			{"timeoutCnt", t.TimeoutCnt, f.TimeoutCnt}, {"expiredCnt", t.ExpiredCnt, f.ExpiredCnt}, {"completeCnt", t.CompleteCnt, f.CompleteCnt}} {
+			if c.now != c.then {
+				j.add(RuleFinalFrozen, "/"+c.name, "%s is %d, but the task answered %d when it was already %s", c.name, c.now, c.then, f.Status)
+			}
+		}
+	}
+	if l.maxTotal > 0 {
+		j.judge(RuleDetailsAgree)
+		if t.TotalCnt < l.maxTotal {
+			j.add(RuleDetailsAgree, "/totalCnt", "totalCnt is %d, but details already counted %d subtasks of the task", t.TotalCnt, l.maxTotal)
+		}
+	}
+	if n := len(l.devices); n > 0 {
+		j.judge(RuleDetailsAgree)
+		switch {
+		case t.TotalCnt > n:
+			j.add(RuleDetailsAgree, "/totalCnt", "totalCnt is %d, but create named %d devices (one subtask per device)", t.TotalCnt, n)
+		case finished(t.Status) && t.TotalCnt != n:
+			j.add(RuleDetailsAgree, "/totalCnt", "the task is %s with totalCnt %d, but create named %d devices (one subtask per device)", t.Status, t.TotalCnt, n)
+		}
+	}
+	l.maxTotalCnt = max(l.maxTotalCnt, t.TotalCnt)
+	if l.final == nil && finished(t.Status) {
+		f := t
+		l.final = &f
+	}
+	return j.result()
+}
+
+// counterOf is the final counter a subtask status is counted in (reading AMB.R8: an expired
+// subtask stays Pending; a finished task has no WaitResult subtask); ok is false for a status
+// that is none of details'.
+func counterOf(f *BatchTask, status string) (name string, n int, ok bool) {
+	switch status {
+	case SubtaskSuccess:
+		return "successCnt", f.SuccessCnt, true
+	case SubtaskFail:
+		return "failCnt", f.FailCnt, true
+	case SubtaskTimeout:
+		return "timeoutCnt", f.TimeoutCnt, true
+	case SubtaskPending:
+		return "expiredCnt", f.ExpiredCnt, true
+	case SubtaskWaitResult:
+		return "no counter (a finished task has no WaitResult subtask)", 0, true
+	}
+	return "", 0, false
+}
+
+var subtaskStatuses = []string{SubtaskPending, SubtaskWaitResult, SubtaskSuccess, SubtaskFail, SubtaskTimeout}
+
+// Details judges one details answer of the task against what the ledger holds, then records
+// it. It returns the requirements it judged and the violations found.
+func (l *Ledger) Details(q PageQuery, p SubtaskPage) ([]string, batchcert.Violations) {
+	j := &judgement{judged: map[string]bool{}, op: "queryTaskDetails"}
+	unfiltered := q.Status == "" && q.DeviceID == "" && q.CommandID == ""
+	f := l.final
+	// No subtask twice on one page, whatever the moment.
+	j.judge(RuleDetailsPaging)
+	seen := map[string]int{}
+	for i, s := range p.TaskDetails {
+		d := s.Param.DeviceID
+		if d == "" {
+			continue
+		}
+		if k, dup := seen[d]; dup {
+			j.add(RuleDetailsPaging, fmt.Sprintf("/taskDetails/%d/param/deviceId", i), "device %s is on this page twice (entries %d and %d): one subtask per device", d, k, i)
+			continue
+		}
+		seen[d] = i
+	}
+	l.filters(j, q, p)
+	// The page's length: pageSize entries, fewer only on the last page, none past it. It is
+	// judged where the set of matching subtasks cannot move within one answer: no status
+	// filter, or a finished task.
+	if q.Status == "" || f != nil {
+		j.judge(RuleDetailsPaging)
+		want := int64(p.TotalCount) - int64(q.PageNo)*int64(q.PageSize)
+		want = min(max(want, 0), int64(q.PageSize))
+		if int64(len(p.TaskDetails)) != want {
+			j.add(RuleDetailsPaging, "/taskDetails", "page %d of size %d holds %d subtasks, but totalCount %d leaves %d for it", q.PageNo, q.PageSize, len(p.TaskDetails), p.TotalCount, want)
+		}
+	}
+	if unfiltered {
+		if l.maxTotalCnt > 0 {
+			j.judge(RuleDetailsAgree)
+			if p.TotalCount < l.maxTotalCnt {
+				j.add(RuleDetailsAgree, "/totalCount", "totalCount is %d, but the task already answered totalCnt %d", p.TotalCount, l.maxTotalCnt)
+			}
+		}
+		if n := len(l.devices); n > 0 {
+			j.judge(RuleDetailsAgree)
+			if p.TotalCount > n {
+				j.add(RuleDetailsAgree, "/totalCount", "totalCount is %d, but create named %d devices (one subtask per device)", p.TotalCount, n)
+			}
+		}
+		l.maxTotal = max(l.maxTotal, p.TotalCount)
+	}
+	if f != nil {
+		l.afterFinal(j, q, p, unfiltered)
+	}
+	return j.result()
+}
+
+// filters judges what holds of a filtered page at any moment: only what it asked for, devices
+// create named, at most one subtask for one device.
+func (l *Ledger) filters(j *judgement, q PageQuery, p SubtaskPage) {
+	if q.Status != "" || q.DeviceID != "" || q.CommandID != "" {
+		j.judge(RuleDetailsFilter)
+	}
+	for i, s := range p.TaskDetails {
+		at := fmt.Sprintf("/taskDetails/%d", i)
+		if q.Status != "" && s.Status != q.Status {
+			j.add(RuleDetailsFilter, at+"/status", "status is %s on a page filtered by status %s", s.Status, q.Status)
+		}
+		if q.DeviceID != "" && s.Param.DeviceID != q.DeviceID {
+			j.add(RuleDetailsFilter, at+"/param/deviceId", "deviceId is %s on a page filtered by deviceId %s", s.Param.DeviceID, q.DeviceID)
+		}
+		if q.CommandID != "" && s.Param.CommandID != "" && s.Param.CommandID != q.CommandID {
+			j.add(RuleDetailsFilter, at+"/param/commandId", "commandId is %s on a page filtered by commandId %s", s.Param.CommandID, q.CommandID)
+		}
+		if l.devices != nil && s.Param.DeviceID != "" {
+			j.judge(RuleDetailsAgree)
+			if !l.devices[s.Param.DeviceID] {
+				j.add(RuleDetailsAgree, at+"/param/deviceId", "device %s is not one create named", s.Param.DeviceID)
+			}
+		}
+	}
+	if q.DeviceID != "" {
+		if p.TotalCount > 1 {
+			j.add(RuleDetailsFilter, "/totalCount", "totalCount is %d for one device: one subtask per device", p.TotalCount)
+		}
+		if l.devices != nil && l.devices[q.DeviceID] && q.Status == "" && q.CommandID == "" && l.final != nil && p.TotalCount != 1 {
+			j.add(RuleDetailsAgree, "/totalCount", "totalCount is %d for device %s, which create named", p.TotalCount, q.DeviceID)
+		}
+	}
+}
+
+// afterFinal judges a page answered after the task was seen finished: its counts against the
+// final counters, each subtask's status against the other answers, and the partition.
+func (l *Ledger) afterFinal(j *judgement, q PageQuery, p SubtaskPage, unfiltered bool) {
+	f := l.final
+	j.judge(RuleDetailsAgree)
+	if unfiltered && p.TotalCount != f.TotalCnt {
+		j.add(RuleDetailsAgree, "/totalCount", "totalCount is %d, but the %s task answered totalCnt %d", p.TotalCount, f.Status, f.TotalCnt)
+	}
+	if q.Status != "" && q.DeviceID == "" && q.CommandID == "" {
+		if name, n, ok := counterOf(f, q.Status); ok && p.TotalCount != n {
+			j.add(RuleDetailsAgree, "/totalCount", "totalCount is %d for status %s, but the %s task counts %d in %s", p.TotalCount, q.Status, f.Status, n, name)
+		}
+	}
+	if l.status == nil {
+		l.status = map[string]string{}
+		l.groups = map[groupKey]*pageGroup{}
+	}
+	touched := map[string]bool{}
+	for i, s := range p.TaskDetails {
+		d := s.Param.DeviceID
+		if d == "" {
+			continue
+		}
+		if was, ok := l.status[d]; ok && was != s.Status {
+			j.add(RuleDetailsPaging, fmt.Sprintf("/taskDetails/%d/status", i), "device %s is %s, but an earlier answer, after the task was %s, said %s", d, s.Status, f.Status, was)
+			continue
+		}
+		l.status[d] = s.Status
+		touched[s.Status] = true
+	}
+	// Subtasks seen in a status never outnumber its counter.
+	tally := l.tally(nil)
+	for _, st := range subtaskStatuses {
+		if !touched[st] {
+			continue
+		}
+		if name, n, _ := counterOf(f, st); tally[st] > n {
+			j.add(RuleDetailsAgree, "/taskDetails", "%d subtasks are %s, but the %s task counts %d in %s", tally[st], st, f.Status, n, name)
+		}
+	}
+	l.partition(j, q, p, unfiltered)
+}
+
+// tally counts the subtasks of each status, of every device seen or of the given ones.
+func (l *Ledger) tally(devices map[string]int) map[string]int {
+	out := map[string]int{}
+	for d, st := range l.status {
+		if devices != nil {
+			if _, ok := devices[d]; !ok {
+				continue
+			}
+		}
+		out[st]++
+	}
+	return out
+}
+
+// partition judges the pages of one filter and page size of a finished task: no subtask on two
+// pages, one totalCount, and once every page was answered, every subtask on one of them.
+func (l *Ledger) partition(j *judgement, q PageQuery, p SubtaskPage, unfiltered bool) {
+	key := groupKey{q.Status, q.DeviceID, q.CommandID, q.PageSize}
+	g := l.groups[key]
+	if g == nil {
+		g = &pageGroup{total: p.TotalCount, pages: map[int]bool{}, owner: map[string]int{}}
+		l.groups[key] = g
+	}
+	if p.TotalCount != g.total {
+		j.add(RuleDetailsPaging, "/totalCount", "totalCount is %d, but page(s) of the same filter and size answered %d after the task was finished", p.TotalCount, g.total)
+		return
+	}
+	for i, s := range p.TaskDetails {
+		d := s.Param.DeviceID
+		if d == "" {
+			continue
+		}
+		if other, ok := g.owner[d]; ok && other != q.PageNo {
+			j.add(RuleDetailsPaging, fmt.Sprintf("/taskDetails/%d/param/deviceId", i), "device %s is on page %d and on page %d of size %d: pages overlap", d, other, q.PageNo, q.PageSize)
+			continue
+		}
+		g.owner[d] = q.PageNo
+	}
+	g.pages[q.PageNo] = true
+	last := 0
+	if g.total > 0 {
+		last = (g.total - 1) / q.PageSize
+	}
+	if g.done || last > maxJudgedPageNo {
+		return
+	}
+	for n := 0; n <= last; n++ {
+		if !g.pages[n] {
+			return
+		}
+	}
+	g.done = true
+	if len(g.owner) != g.total {
+		j.add(RuleDetailsPaging, "/taskDetails", "pages 0..%d of size %d hold %d distinct subtasks, but totalCount is %d: pages skip or repeat subtasks", last, q.PageSize, len(g.owner), g.total)
+	}
+	if !unfiltered {
+		return
+	}
+	tally := l.tally(g.owner)
+	for _, st := range subtaskStatuses {
+		if name, n, _ := counterOf(l.final, st); tally[st] != n {
+			j.add(RuleDetailsAgree, "/taskDetails", "all %d pages hold %d subtasks %s, but the %s task counts %d in %s", last+1, tally[st], st, l.final.Status, n, name)
+		}
+	}
+	if l.devices != nil {
+		var missing []string
+		for d := range l.devices {
+			if _, ok := g.owner[d]; !ok {
+				missing = append(missing, d)
+			}
+		}
+		sort.Strings(missing)
+		if len(missing) > 0 {
+			j.add(RuleDetailsAgree, "/taskDetails", "no page holds device(s) %v, which create named", missing)
+		}
+	}
+}
