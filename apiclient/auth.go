@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"sync"
 )
 
@@ -99,17 +100,19 @@ func Refresh(ctx context.Context, do Doer, app App, refresh string) (Tokens, err
 	return t, nil
 }
 
-// Auth is the token cache: one access token per application alias, got by login (or by
-// refresh when a refresh token is held) on first use. An app's logins are serialised: the
-// platform keeps only an app's latest token (RULE.token-latest), so concurrent logins would
-// supersede each other. It is safe for concurrent use.
+// Auth is the token cache: one access token per application, got by login (or by refresh
+// when a refresh token is held) on first use. Aliases naming one application (the same appId
+// and secret) share its tokens. An app's logins are serialised: the platform keeps only an
+// app's latest token (RULE.token-latest), so concurrent logins would supersede each other. A
+// login or refresh the caller sends itself (a check of the suite) is adopted under the same
+// lock (Own). It is safe for concurrent use.
 type Auth struct {
 	do      Doer
 	apps    map[string]App
 	onToken func(string)
 
 	mu    sync.Mutex
-	state map[string]*appState
+	state map[App]*appState
 }
 
 type appState struct {
@@ -117,10 +120,11 @@ type appState struct {
 	Tokens
 }
 
-// NewAuth returns a token cache for apps, calling through do; onToken (may be nil) is told
-// every access and refresh token issued, so that the caller keeps them out of every output.
+// NewAuth returns a token cache for apps (alias to credentials), calling through do; onToken
+// (may be nil) is told every access and refresh token issued, so that the caller keeps them
+// out of every output.
 func NewAuth(do Doer, apps map[string]App, onToken func(string)) *Auth {
-	return &Auth{do: do, apps: apps, onToken: onToken, state: map[string]*appState{}}
+	return &Auth{do: do, apps: apps, onToken: onToken, state: map[App]*appState{}}
 }
 
 // App returns alias's credentials, or an error naming the alias.
@@ -132,13 +136,31 @@ func (a *Auth) App(alias string) (App, error) {
 	return app, nil
 }
 
-func (a *Auth) appState(alias string) *appState {
+// Has says whether the cache holds credentials for alias.
+func (a *Auth) Has(alias string) bool {
+	_, err := a.App(alias)
+	return err == nil
+}
+
+// Aliases returns the aliases the cache holds credentials for, sorted.
+func (a *Auth) Aliases() []string {
+	out := make([]string, 0, len(a.apps))
+	for alias := range a.apps {
+		if a.Has(alias) {
+			out = append(out, alias)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (a *Auth) appState(app App) *appState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	st := a.state[alias]
+	st := a.state[app]
 	if st == nil {
 		st = &appState{}
-		a.state[alias] = st
+		a.state[app] = st
 	}
 	return st
 }
@@ -149,7 +171,7 @@ func (a *Auth) Token(ctx context.Context, alias string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	st := a.appState(alias)
+	st := a.appState(app)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.Access != "" {
@@ -169,13 +191,14 @@ func (a *Auth) Token(ctx context.Context, alias string) (string, error) {
 	return st.Access, nil
 }
 
-// Fresh logs alias in anew and keeps the new token.
+// Fresh logs alias in anew and keeps the new token: every other user of the cache takes it
+// from then on, so that no login of theirs supersedes it.
 func (a *Auth) Fresh(ctx context.Context, alias string) (string, error) {
 	app, err := a.App(alias)
 	if err != nil {
 		return "", err
 	}
-	st := a.appState(alias)
+	st := a.appState(app)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	t, err := Login(ctx, a.do, app)
@@ -184,6 +207,38 @@ func (a *Auth) Fresh(ctx context.Context, alias string) (string, error) {
 	}
 	a.keep(st, t)
 	return st.Access, nil
+}
+
+// Own locks the tokens of the application appID (the first alias naming it, in alias order)
+// while the caller sends a login or refresh of that app itself, and returns adopt, which
+// must be called once the answer is in: it keeps the tokens a 200 answer carries (answer nil,
+// or no accessToken: it keeps none) as the app's own, and unlocks. Only an application's
+// latest token is valid (RULE.token-latest): a caller refused meanwhile for the superseded
+// token then waits for the lock and takes the new one, instead of logging in over it. adopt
+// is nil when no alias names appID.
+func (a *Auth) Own(appID string) (adopt func(status int, answer []byte)) {
+	if appID == "" {
+		return nil
+	}
+	for _, alias := range a.Aliases() {
+		if app := a.apps[alias]; app.AppID == appID {
+			st := a.appState(app)
+			st.mu.Lock()
+			var once sync.Once
+			return func(status int, answer []byte) {
+				once.Do(func() {
+					defer st.mu.Unlock()
+					if answer == nil {
+						return
+					}
+					if t, err := ParseTokens(status, answer); err == nil {
+						a.keep(st, t)
+					}
+				})
+			}
+		}
+	}
+	return nil
 }
 
 func (a *Auth) keep(st *appState, t Tokens) {
@@ -196,9 +251,14 @@ func (a *Auth) keep(st *appState, t Tokens) {
 	}
 }
 
-// Held returns the tokens alias holds now (zero when none).
+// Held returns the tokens alias holds now (zero when none, or for an unknown alias); its
+// ExpiresIn is the lifetime the last login or refresh answered.
 func (a *Auth) Held(alias string) Tokens {
-	st := a.appState(alias)
+	app, err := a.App(alias)
+	if err != nil {
+		return Tokens{}
+	}
+	st := a.appState(app)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.Tokens
@@ -207,7 +267,11 @@ func (a *Auth) Held(alias string) Tokens {
 // Invalidate forgets used if it is still alias's access token, so the next call logs in
 // again (after the platform answered 1010005 for it).
 func (a *Auth) Invalidate(alias, used string) {
-	st := a.appState(alias)
+	app, err := a.App(alias)
+	if err != nil {
+		return
+	}
+	st := a.appState(app)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.Access == used {

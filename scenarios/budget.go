@@ -500,22 +500,22 @@ func sortedMapKeys[V any](m map[string]V) []string {
 // queryTask reads a ledger task's status as the application that created it; it is the
 // budget's own call, paced like any other.
 func (s *Suite) queryTask(ctx context.Context, t *ledgerTask) string {
-	a, ok := s.client.apps[t.Alias]
-	if !ok {
-		return ""
-	}
-	tok, err := s.client.token(ctx, t.Alias)
+	a, err := s.client.auth.App(t.Alias)
 	if err != nil {
 		return ""
 	}
-	if err := s.pacer.wait(ctx, a.appID, 1); err != nil {
+	tok, err := s.client.auth.Token(ctx, t.Alias)
+	if err != nil {
+		return ""
+	}
+	if err := s.pacer.wait(ctx, a.AppID, 1); err != nil {
 		return ""
 	}
 	h := http.Header{}
-	setHeader(h, "app_key", a.appID)
+	setHeader(h, "app_key", a.AppID)
 	h.Set("Authorization", "Bearer "+tok)
 	q := url.Values{}
-	if t.App != a.appID {
+	if t.App != a.AppID {
 		q.Set("appId", t.App)
 	}
 	ex := s.client.do(ctx, http.MethodGet, "/iocm/app/batchtask/v1.1.0/tasks/"+url.PathEscape(t.ID), q, h, nil)
@@ -527,7 +527,7 @@ func (s *Suite) queryTask(ctx context.Context, t *ledgerTask) string {
 			return "Complete" // gone: it holds no slot
 		}
 		if code == "1010009" {
-			s.pacer.exhausted(a.appID)
+			s.pacer.exhausted(a.AppID)
 		}
 		return ""
 	}
@@ -616,11 +616,11 @@ func (r *scenarioRun) requestApps(req Request, v vars) (app, taskApp string, err
 	if alias == "" {
 		alias = "primary"
 	}
-	a, ok := r.s.client.apps[alias]
-	if !ok {
-		return "", "", fmt.Errorf("no application %q in the target profile", alias)
+	a, err := r.s.client.auth.App(alias)
+	if err != nil {
+		return "", "", err
 	}
-	app, taskApp = a.appID, a.appID
+	app, taskApp = a.AppID, a.AppID
 	if m, ok := req.Body.(map[string]any); ok {
 		if s, ok := m["appId"].(string); ok {
 			if out, err := render(s, v, r.funcs); err == nil && out != "" {

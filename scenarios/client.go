@@ -53,6 +53,9 @@ type Exchange struct {
 	// Err is a transport failure, a timeout, or a body over the limit; Status is 0 unless the
 	// headers arrived.
 	Err error
+	// dateBefore is the newest Date header of any answer read before this exchange was sent,
+	// dateAnswer the Date of its own answer: the platform's clock around it (formats.go).
+	dateBefore, dateAnswer time.Time
 	// GraphQL is set when the request went to the GraphQL facade: then Method, URL, ReqBody,
 	// Status and RespBody are the REST exchange it stands for, and GraphQL the POST itself.
 	GraphQL *GraphQLExchange
@@ -71,13 +74,16 @@ var ErrTooManyHeaders = errors.New("response carries too many header fields")
 // transport failures.
 var ErrUnreachable = errors.New("the target is unreachable")
 
-// client sends requests to one target, logs each app in once and keeps its tokens.
+// client sends requests to one target; its token cache logs each app in once and keeps its
+// tokens.
 type client struct {
 	base    *url.URL
 	http    *http.Client
 	limit   int64
 	timeout time.Duration
-	apps    map[string]*appAuth
+	// auth is the token cache (apiclient.Auth): each app's tokens, its logins serialised,
+	// the logins and refreshes a scenario sends itself adopted under the app's lock.
+	auth *apiclient.Auth
 	// observe sees every exchange the client makes on its own (logins, refreshes).
 	observe func(*Exchange)
 	// learn is told every access and refresh token an answer carries, so that no output
@@ -88,19 +94,8 @@ type client struct {
 	dead        func(cause error)
 	failMu      sync.Mutex
 	failures    int
-}
-
-// appAuth is one application's credentials and tokens. mu serialises logins: the platform
-// keeps only the latest accessToken of an app (RULE.token-latest), so concurrent logins would
-// invalidate each other.
-type appAuth struct {
-	mu      sync.Mutex
-	appID   string
-	secret  string
-	access  string
-	refresh string
-	// ttl is the expiresIn (seconds) the last login or refresh answered, 0 when unknown.
-	ttl int
+	// dates is the platform's clock as its Date headers give it (formats.go).
+	dates dateClock
 }
 
 // HTTPClient returns a client configured for the target's TLS settings (CA bundle, client
@@ -146,6 +141,7 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 		req.Header = http.Header{}
 	}
 	ex.request = req
+	c.dates.sent(ex)
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -157,6 +153,7 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 	defer resp.Body.Close()
 	ex.Status = resp.StatusCode
 	ex.RespHeader = resp.Header
+	c.dates.answered(ex)
 	if n := headerFields(resp.Header); n > MaxHeaderFields {
 		ex.RespHeader = clipHeader(resp.Header)
 		ex.Duration = time.Since(start)
@@ -240,134 +237,14 @@ func (c *client) learnTokens(body []byte) {
 	}
 }
 
-// token returns the app's current access token, logging in (or refreshing) when it has none.
-func (c *client) token(ctx context.Context, alias string) (string, error) {
-	a, ok := c.apps[alias]
-	if !ok {
-		return "", fmt.Errorf("no application %q in the target profile", alias)
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.access != "" {
-		return a.access, nil
-	}
-	if a.refresh != "" {
-		if err := c.refreshLocked(ctx, a); err == nil {
-			return a.access, nil
-		}
-	}
-	if err := c.loginLocked(ctx, a); err != nil {
-		return "", err
-	}
-	return a.access, nil
-}
-
-// invalidate forgets used if it is still the app's token, so the next call logs in again.
-func (c *client) invalidate(alias, used string) {
-	a, ok := c.apps[alias]
-	if !ok {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.access == used {
-		a.access = ""
-	}
-}
-
-// forget drops every token (after the reference platform was reset).
-func (c *client) forget() {
-	for _, a := range c.apps {
-		a.mu.Lock()
-		a.access, a.refresh = "", ""
-		a.mu.Unlock()
-	}
-}
-
-// fresh logs the app in anew and returns its new access token: the client keeps it, so the
-// other scenarios use the same token and no login of theirs supersedes it.
-func (c *client) fresh(ctx context.Context, alias string) (string, error) {
-	a, ok := c.apps[alias]
-	if !ok {
-		return "", fmt.Errorf("no application %q in the target profile", alias)
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := c.loginLocked(ctx, a); err != nil {
-		return "", err
-	}
-	return a.access, nil
-}
-
-// adoptLocked makes the tokens a scenario's own login or refresh obtained the client's own:
-// only an application's latest token is valid (RULE.token-latest), so the scenarios that run
-// meanwhile must use it rather than log in again and supersede it.
-func (a *appAuth) adoptLocked(body []byte) {
-	var tb struct {
-		AccessToken  string      `json:"accessToken"`
-		RefreshToken string      `json:"refreshToken"`
-		ExpiresIn    json.Number `json:"expiresIn"`
-	}
-	if json.Unmarshal(body, &tb) != nil || tb.AccessToken == "" {
-		return
-	}
-	ttl, _ := tb.ExpiresIn.Int64()
-	a.access, a.refresh, a.ttl = tb.AccessToken, tb.RefreshToken, int(max(0, min(ttl, 1<<31)))
-}
-
-// byAppID is the token store of the application appID ("" or unknown: nil).
-func (c *client) byAppID(appID string) *appAuth {
-	if appID == "" {
-		return nil
-	}
-	for _, a := range c.apps {
-		if a.appID == appID {
-			return a
-		}
-	}
-	return nil
-}
-
-// tokenTTL is the expiresIn of the app's current token, in seconds (0 when unknown).
-func (c *client) tokenTTL(alias string) int {
-	a, ok := c.apps[alias]
-	if !ok {
-		return 0
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.ttl
-}
-
-func (c *client) loginLocked(ctx context.Context, a *appAuth) error {
-	path, h, body := apiclient.LoginRequest(apiclient.App{AppID: a.appID, Secret: a.secret})
-	return c.tokenCall(ctx, a, path, h, body)
-}
-
-func (c *client) refreshLocked(ctx context.Context, a *appAuth) error {
-	path, h, body := apiclient.RefreshRequest(apiclient.App{AppID: a.appID, Secret: a.secret}, a.refresh)
-	return c.tokenCall(ctx, a, path, h, body)
-}
-
-// tokenCall makes a login or refresh call through the client, so the suite records and
-// validates it like every exchange, and keeps the tokens it answered (apiclient.ParseTokens).
-func (c *client) tokenCall(ctx context.Context, a *appAuth, path string, h http.Header, body []byte) error {
-	ex := c.do(ctx, http.MethodPost, path, nil, h, body)
+// authDo is the token cache's apiclient.Doer: its logins and refreshes go through the client,
+// so the suite records and validates them like every exchange (observe).
+func (c *client) authDo(ctx context.Context, method, path string, h http.Header, body []byte) (int, []byte, error) {
+	ex := c.do(ctx, method, path, nil, h, body)
 	if c.observe != nil {
 		c.observe(ex)
 	}
-	if ex.Err != nil {
-		return fmt.Errorf("authenticate %s: %w", a.appID, ex.Err)
-	}
-	if ex.Status != http.StatusOK {
-		return fmt.Errorf("authenticate %s: %s answered %d", a.appID, path, ex.Status)
-	}
-	tb, err := apiclient.ParseTokens(ex.Status, ex.RespBody)
-	if err != nil {
-		return fmt.Errorf("authenticate %s: %s answered no accessToken", a.appID, path)
-	}
-	a.access, a.refresh, a.ttl = tb.Access, tb.Refresh, tb.ExpiresIn
-	return nil
+	return ex.Status, ex.RespBody, ex.Err
 }
 
 // redactor removes credentials from evidence and messages: the known secrets, every token

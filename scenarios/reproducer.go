@@ -179,14 +179,14 @@ func (r *scenarioRun) script(c *batchcert.Check, upTo int) string {
 	}
 	secretVars := r.secretVars()
 	for _, alias := range sortedKeys(aliases) {
-		a, ok := s.client.apps[alias]
-		if !ok {
+		a, err := s.client.auth.App(alias)
+		if err != nil {
 			continue
 		}
 		v := secretVars[alias]
-		w(`: "${%s:?export %s, the secret of %s (apps.%s.secret)}"`, v, v, a.appID, alias)
+		w(`: "${%s:?export %s, the secret of %s (apps.%s.secret)}"`, v, v, a.AppID, alias)
 		w(`call POST "$BASE/iocm/app/sec/v1.1.0/login" --data-urlencode %s --data-urlencode "secret=${%s}"`,
-			shellQuote("appId="+a.appID), v)
+			shellQuote("appId="+a.AppID), v)
 		w(`show quiet; TOKEN_%s=$(field accessToken)`, shellVar(alias))
 	}
 	// carried are the values of earlier answers later requests use: value -> variable.
@@ -310,14 +310,12 @@ func (r *scenarioRun) substitute(text string, carried map[string]string, order [
 		rs = append(rs, repl{v, carried[v]})
 	}
 	vars := r.secretVars()
-	for a, app := range r.s.client.apps {
-		if app.secret != "" && vars[a] != "" {
-			rs = append(rs, repl{app.secret, vars[a]}, repl{url.QueryEscape(app.secret), vars[a]})
+	for _, a := range r.s.client.auth.Aliases() {
+		app, _ := r.s.client.auth.App(a)
+		if app.Secret != "" && vars[a] != "" {
+			rs = append(rs, repl{app.Secret, vars[a]}, repl{url.QueryEscape(app.Secret), vars[a]})
 		}
-		app.mu.Lock()
-		tok := app.access
-		app.mu.Unlock()
-		if tok != "" && a == alias {
+		if tok := r.s.client.auth.Held(a).Access; tok != "" && a == alias {
 			rs = append(rs, repl{tok, "TOKEN_" + shellVar(a)})
 		}
 	}

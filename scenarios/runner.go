@@ -44,6 +44,8 @@ type scenarioRun struct {
 type taskTrace struct {
 	sent []byte
 	prev []byte
+	// from and to are the platform's time around create (Exchange.dateBefore, dateAnswer).
+	from, to time.Time
 }
 
 func (s *Suite) newRunBare(sc *Scenario) *scenarioRun {
@@ -64,28 +66,25 @@ func (s *Suite) newRun(sc *Scenario) *scenarioRun {
 	}
 	r.funcs["uniq"] = s.uniq
 	r.funcs["secret"] = func(alias string) (string, error) {
-		a, ok := s.client.apps[alias]
-		if !ok {
-			return "", fmt.Errorf("no application %q", alias)
+		a, err := s.client.auth.App(alias)
+		if err != nil {
+			return "", err
 		}
-		return a.secret, nil
+		return a.Secret, nil
 	}
-	r.funcs["token"] = func(alias string) (string, error) { return s.client.token(s.ctx, alias) }
-	r.funcs["freshToken"] = func(alias string) (string, error) { return s.client.fresh(s.ctx, alias) }
+	r.funcs["token"] = func(alias string) (string, error) { return s.client.auth.Token(s.ctx, alias) }
+	r.funcs["freshToken"] = func(alias string) (string, error) { return s.client.auth.Fresh(s.ctx, alias) }
 	r.funcs["tokenTTL"] = func(alias string) (int, error) {
-		if ttl := s.client.tokenTTL(alias); ttl > 0 {
+		if ttl := s.client.auth.Held(alias).ExpiresIn; ttl > 0 {
 			return ttl, nil
 		}
 		return 0, fmt.Errorf("the login of %q answered no usable expiresIn", alias)
 	}
 	r.funcs["refreshToken"] = func(alias string) (string, error) {
-		if _, err := s.client.token(s.ctx, alias); err != nil {
+		if _, err := s.client.auth.Token(s.ctx, alias); err != nil {
 			return "", err
 		}
-		a := s.client.apps[alias]
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		return a.refresh, nil
+		return s.client.auth.Held(alias).Refresh, nil
 	}
 	return r
 }
@@ -97,7 +96,7 @@ func (r *scenarioRun) play(ctx context.Context) {
 			r.errorCheck("setup/reset", nil, fmt.Errorf("reset the reference platform: %w", err))
 			return
 		}
-		r.s.client.forget()
+		r.s.client.auth.Forget()
 		r.s.pacer.reset()
 		r.s.budget.reset()
 	}
@@ -154,7 +153,7 @@ func (r *scenarioRun) step(ctx context.Context, st Step) {
 			r.errorCheck(r.id(st, "control"), nil, err)
 		}
 		if st.Control.Reset {
-			r.s.client.forget()
+			r.s.client.auth.Forget()
 			r.s.pacer.reset()
 			r.s.budget.reset()
 		}
@@ -256,9 +255,9 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 		}
 		extra[k] = []string{out}
 	}
-	a, ok := r.s.client.apps[alias]
-	if !ok {
-		return nil, false, fmt.Errorf("no application %q in the target profile", alias)
+	a, err := r.s.client.auth.App(alias)
+	if err != nil {
+		return nil, false, err
 	}
 	sel := q.Get("select") == "tags"
 	pl, err := r.s.plan(req, path, q, body)
@@ -276,10 +275,10 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 	for attempt := 0; attempt < 64; attempt++ {
 		var tok string
 		if managed {
-			if tok, err = r.s.client.token(ctx, alias); err != nil {
+			if tok, err = r.s.client.auth.Token(ctx, alias); err != nil {
 				return nil, sel, err
 			}
-			setHeader(h, "app_key", a.appID)
+			setHeader(h, "app_key", a.AppID)
 			h.Set("Authorization", "Bearer "+tok)
 		}
 		for k, vs := range extra {
@@ -306,25 +305,24 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 		}
 		var ex *Exchange
 		auth := path == loginPath || path == refreshPath
-		var held *appAuth
+		var adopt func(int, []byte)
 		if auth {
 			// A scenario's own login holds the app's token store until its answer is adopted:
 			// a concurrent scenario refused for the superseded token then takes the new one
 			// instead of logging in again over it.
-			if held = r.s.client.byAppID(authAppID(req, body)); held != nil {
-				held.mu.Lock()
-			}
+			adopt = r.s.client.auth.Own(authAppID(req, body))
 		}
 		if pl != nil {
 			ex = r.s.gqlDo(ctx, pl, req.Method, path, q, h, body)
 		} else {
 			ex = r.s.client.do(ctx, req.Method, path, q, h, body)
 		}
-		if held != nil {
+		if adopt != nil {
 			if _, isErr := r.s.contract.ErrorCode(ex.RespBody); ex.Err == nil && ex.Status == http.StatusOK && !isErr {
-				held.adoptLocked(ex.RespBody)
+				adopt(ex.Status, ex.RespBody)
+			} else {
+				adopt(ex.Status, nil)
 			}
-			held.mu.Unlock()
 		}
 		exs = append(exs, ex)
 		r.record(ex, alias, managed)
@@ -339,7 +337,7 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 		case retry && !relogged && isErr && code == "1010005":
 			// A managed token was refused: log in again once.
 			relogged = true
-			r.s.client.invalidate(alias, tok)
+			r.s.client.auth.Invalidate(alias, tok)
 			continue
 		// With control the run is the platform's only client and its ledger exact: an
 		// unprovoked 1010009 or 105001 there is a finding, not somebody else's load.
@@ -427,7 +425,7 @@ func (r *scenarioRun) validate(ctx context.Context, ex *Exchange, sel bool) (str
 		}
 		if id != "" {
 			r.mu.Lock()
-			r.tasks[id] = &taskTrace{sent: ex.ReqBody}
+			r.tasks[id] = &taskTrace{sent: ex.ReqBody, from: ex.dateBefore, to: ex.dateAnswer}
 			r.mu.Unlock()
 		}
 	case "queryBatchTask":
@@ -442,7 +440,7 @@ func (r *scenarioRun) validate(ctx context.Context, ex *Exchange, sel bool) (str
 			tr = &taskTrace{}
 			r.tasks[got.TaskID] = tr
 		}
-		obs := TaskObservation{Raw: ex.RespBody, Prev: tr.prev, Sent: tr.sent, SelectTags: sel}
+		obs := TaskObservation{Raw: ex.RespBody, Prev: tr.prev, Sent: tr.sent, SelectTags: sel, CreatedFrom: tr.from, CreatedTo: tr.to}
 		tr.prev = ex.RespBody
 		r.observe(ex, obs)
 		r.mu.Unlock()
@@ -576,6 +574,7 @@ func (r *scenarioRun) judge(e Expect, ex *Exchange, doc any, docOK, sel bool) []
 		if m, ok := doc.(map[string]any); ok {
 			if id, _ := m["taskId"].(string); id != "" && r.tasks[id] != nil {
 				obs.Sent = r.tasks[id].sent
+				obs.CreatedFrom, obs.CreatedTo = r.tasks[id].from, r.tasks[id].to
 			}
 		}
 		r.mu.Unlock()

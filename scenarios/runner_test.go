@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/contracts"
 )
 
@@ -66,14 +67,14 @@ func TestOneLoginPerApp(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	c := &client{base: u, http: srv.Client(), limit: DefaultBodyLimit, timeout: DefaultRequestTimeout,
-		apps: map[string]*appAuth{"primary": {appID: "p", secret: "s"}}}
+	c := &client{base: u, http: srv.Client(), limit: DefaultBodyLimit, timeout: DefaultRequestTimeout}
+	c.auth = apiclient.NewAuth(c.authDo, map[string]apiclient.App{"primary": {AppID: "p", Secret: "s"}}, nil)
 	var wg sync.WaitGroup
 	for range 32 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := c.token(context.Background(), "primary"); err != nil {
+			if _, err := c.auth.Token(context.Background(), "primary"); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -82,8 +83,8 @@ func TestOneLoginPerApp(t *testing.T) {
 	if n := logins.Load(); n != 1 {
 		t.Errorf("%d logins for 32 concurrent requests, want 1", n)
 	}
-	c.invalidate("primary", "a")
-	if _, err := c.token(context.Background(), "primary"); err != nil {
+	c.auth.Invalidate("primary", "a")
+	if _, err := c.auth.Token(context.Background(), "primary"); err != nil {
 		t.Fatal(err)
 	}
 	if n := logins.Load(); n != 2 {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/contracts"
 	"github.com/batchcert/batchcert/openapi"
 )
@@ -172,7 +173,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	if s.sleep == nil {
 		s.sleep = sleepCtx
 	}
-	s.client = &client{base: base, http: hc, limit: DefaultBodyLimit, timeout: DefaultRequestTimeout, apps: map[string]*appAuth{}}
+	s.client = &client{base: base, http: hc, limit: DefaultBodyLimit, timeout: DefaultRequestTimeout}
 	if cfg.BodyLimit > 0 {
 		s.client.limit = cfg.BodyLimit
 	}
@@ -185,6 +186,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		s.authLog = append(s.authLog, ex)
 	}
 	s.guard(cfg)
+	apps := map[string]apiclient.App{}
 	for alias, a := range t.apps() {
 		name := secretName(a)
 		if cfg.Secrets == nil {
@@ -194,21 +196,14 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		if !ok {
 			continue
 		}
-		// Two roles may name one application (load is often another role's app): they share
-		// its tokens, or their logins would supersede each other (RULE.token-latest).
-		shared := false
-		for _, other := range s.client.apps {
-			if other.appID == a.AppID && other.secret == sec {
-				s.client.apps[alias], shared = other, true
-				break
-			}
-		}
-		if !shared {
-			s.client.apps[alias] = &appAuth{appID: a.AppID, secret: sec}
-		}
+		// Two roles may name one application (load is often another role's app): the token
+		// cache shares its tokens, or their logins would supersede each other
+		// (RULE.token-latest).
+		apps[alias] = apiclient.App{AppID: a.AppID, Secret: sec}
 		s.redact.secrets = append(s.redact.secrets, sec)
 	}
-	if _, ok := s.client.apps["primary"]; !ok {
+	s.client.auth = apiclient.NewAuth(s.client.authDo, apps, s.redact.learn)
+	if !s.client.auth.Has("primary") {
 		return nil, t.configErr("apps.primary.secret", fmt.Errorf("%s is not set", t.Apps.Primary.Secret))
 	}
 	s.transport = cfg.Transport
@@ -253,7 +248,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	// slack is a margin for steps that must land before a deadline of platform time: 10
 	// platform seconds, and at least 2 s of real time on a faster clock.
 	s.baseVars["slack"] = max(10, int(math.Ceil(2*s.timeScale())))
-	if s.client.apps["load"] == nil {
+	if !s.client.auth.Has("load") {
 		// The profile names no load app (or its secret is unset): bursts use primary.
 		s.baseVars["loadApp"], s.baseVars["loadAppId"], s.baseVars["otherApp"] = "primary", s.baseVars["primaryAppId"], "secondary"
 	}
@@ -300,6 +295,7 @@ func targetVars(t *Target) vars {
 	if f.BoundTag != nil {
 		v["boundTagName"], v["boundTagValue"] = f.BoundTag.Name, f.BoundTag.Value
 	}
+	multiVars(v, f)
 	for name, g := range map[string]*Group{"smallGroup": f.Groups.Small, "largeGroup": f.Groups.Large} {
 		if g != nil {
 			v[name+"Name"], v[name+"Id"], v[name+"Size"] = g.Name, g.ID, g.Size
@@ -338,18 +334,19 @@ func (s *Suite) missing(sc *Scenario) []string {
 		"offlineDevice": f.OfflineDevice != "", "deviceType": f.DeviceType != "" && f.ManufacturerID != "" && f.Model != "",
 		"location": f.Location != "", "serviceId": f.ServiceID != "" && f.Method != "", "tagName": f.TagName != "",
 		"boundTag": f.BoundTag != nil, "smallGroup": f.Groups.Small != nil, "largeGroup": f.Groups.Large != nil,
-		"secondApp": s.client.apps["secondary"] != nil, "unauthorizedApp": s.client.apps["unauthorized"] != nil,
-		"noRightsApp": s.client.apps["norights"] != nil, "frozenApp": s.client.apps["frozen"] != nil,
+		"secondApp": s.client.auth.Has("secondary"), "unauthorizedApp": s.client.auth.Has("unauthorized"),
+		"noRightsApp": s.client.auth.Has("norights"), "frozenApp": s.client.auth.Has("frozen"),
 		"clock": s.control != nil, "control": s.control != nil, "time": s.control != nil || s.cfg.RealTime,
 		"throttle": t.Limits.Throttle.Limit > 0, "taskLimit": t.Limits.TaskLimit > 0,
 		// A burst and the calls after it must land in one throttle window.
 		"burstWindow": s.control != nil || s.realDuration(t.Limits.ThrottleWindow()) >= 5*time.Second,
 		"graphql":     s.gql != nil,
 	}
+	multiNeeds(has, f)
 	var out []string
 	for _, n := range sc.Needs {
 		if !has[n] {
-			out = append(out, n)
+			out = append(out, needText(n))
 		}
 	}
 	return out
