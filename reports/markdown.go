@@ -115,16 +115,20 @@ func md(w *bytes.Buffer, r *batchcert.Results) {
 	if l := r.Load; l != nil && (l.Throttle != nil || l.TaskLimit != nil || l.Capacity != nil) {
 		w.WriteString("## Load\n\n")
 		if t := l.Throttle; t != nil {
-			fmt.Fprintf(w, "- Throttle: declared %d per %s, measured %d per %s (%s window, %d concurrent)\n",
-				t.DeclaredLimit, fmtDur(t.DeclaredWindow), t.MeasuredLimit, fmtDur(t.MeasuredWindow), mdText(t.WindowType), t.MeasuredConcurrent)
+			fmt.Fprintf(w, "- Throttle: declared %d per %s, measured %d per %s (%s window, %d concurrent)%s\n",
+				t.DeclaredLimit, fmtDur(t.DeclaredWindow), t.MeasuredLimit, fmtDur(t.MeasuredWindow), mdText(t.WindowType), t.MeasuredConcurrent, connText(t.Connections))
 		}
 		if t := l.TaskLimit; t != nil {
-			fmt.Fprintf(w, "- Task limit %d, %d runs at concurrency %d: admitted %s, rejected %s\n",
-				t.Limit, t.Runs, t.Concurrency, intRange(t.Admitted), intRange(t.Rejected))
+			fmt.Fprintf(w, "- Task limit %d, %d runs at concurrency %d: admitted %s, rejected %s%s\n",
+				t.Limit, t.Runs, t.Concurrency, intRange(t.Admitted), intRange(t.Rejected), connText(t.Connections))
 		}
 		if cp := l.Capacity; cp != nil {
-			fmt.Fprintf(w, "- Capacity of `%s`: sustained %s at p99 ≤ %s and errors ≤ %.2g%% (%d steps)\n",
-				mdCode(cp.Operation), fmtRate(cp.Sustained), fmtDur(cp.SLOp99), cp.MaxErrorRate*100, len(cp.Steps))
+			apps := ""
+			if len(cp.Apps) > 1 {
+				apps = fmt.Sprintf(", over %d apps", len(cp.Apps))
+			}
+			fmt.Fprintf(w, "- Capacity of `%s`: sustained %s at p99 ≤ %s and errors ≤ %.2g%% (%d steps%s)%s\n",
+				mdCode(cp.Operation), fmtRate(cp.Sustained), fmtDur(cp.SLOp99), cp.MaxErrorRate*100, len(cp.Steps), apps, connText(cp.Connections))
 		}
 		w.WriteString("\n")
 	}
@@ -137,6 +141,19 @@ func md(w *bytes.Buffer, r *batchcert.Results) {
 		}
 		fmt.Fprintf(w, "## Self-test\n\n- Faults killed: %d/%d; clean reference conformant: %v\n\n", killed, len(s.Faults), s.CleanConformant)
 	}
+}
+
+// connText says how a probe used connections: its model, and its TLS handshakes' count and
+// mean cost when it made any ("" when the results do not say).
+func connText(c *batchcert.Connections) string {
+	if c == nil {
+		return ""
+	}
+	s := fmt.Sprintf("; connections: %s, %d requests", mdText(c.Model), c.Requests)
+	if c.Handshakes > 0 {
+		s += fmt.Sprintf(", %d TLS handshakes (mean %s)", c.Handshakes, fmtDur(c.HandshakeMean))
+	}
+	return s
 }
 
 // intRange summarises per-run counts as "n" when all runs agree, else "min–max".

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batchcert/batchcert"
 )
@@ -92,5 +93,23 @@ func TestMarkdownEscaping(t *testing.T) {
 	}
 	if got := mdCode("a`b|c"); strings.ContainsAny(got, "`|") {
 		t.Errorf("mdCode left a backtick or pipe: %q", got)
+	}
+}
+
+// TestMarkdownConnections: the load headlines say how the probes used connections and what
+// the TLS handshakes cost, and over how many apps capacity ran.
+func TestMarkdownConnections(t *testing.T) {
+	t.Parallel()
+	r := sampleResults()
+	r.Load.Capacity.Apps = []string{"pool-1", "pool-2", "pool-3"}
+	r.Load.Capacity.Connections = &batchcert.Connections{Model: "new-connection", Requests: 120, Dials: 120, Handshakes: 120,
+		HandshakeTime: 120 * 1500 * time.Microsecond, HandshakeMean: 1500 * time.Microsecond}
+	r.Load.TaskLimit.Connections = &batchcert.Connections{Model: "keep-alive", Requests: 40, Dials: 1}
+	out := strings.Join(strings.Fields(renderString(t, FormatMarkdown, r)), " ") // lines wrap at 80 columns
+	for _, want := range []string{"steps, over 3 apps); connections: new-connection, 120 requests, 120 TLS handshakes (mean 1.5ms)",
+		"rejected 9–10; connections: keep-alive, 40 requests -"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
 	}
 }
