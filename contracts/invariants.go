@@ -36,6 +36,7 @@ func CheckTask(p Profile, o Observation) batchcert.Violations {
 	c.tagsSelect()
 	c.taskFrom()
 	c.startTime()
+	c.startTimeCreated()
 	c.echo()
 	return c.out
 }

@@ -98,6 +98,10 @@ type Observation struct {
 	SelectTags bool
 	// CreatedAt is when create was called; zero skips the startTime proximity check.
 	CreatedAt time.Time
+	// CreatedFrom and CreatedTo bound the platform's time when create was handled, from its
+	// Date headers (INV.startTime-created): the newest before create was sent, and create's
+	// own. A zero CreatedTo skips the check; a zero CreatedFrom leaves the lower bound out.
+	CreatedFrom, CreatedTo time.Time
 }
 
 // DecodeTask decodes a query body into a BatchTask and an Observation's Raw.

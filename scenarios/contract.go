@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/batchcert/batchcert"
 )
@@ -41,6 +42,9 @@ type TaskObservation struct {
 	Prev       []byte // the previous answer for the same task, nil for the first
 	Sent       []byte // the create body that made the task, nil if unknown
 	SelectTags bool   // the query asked for select=tags
+	// CreatedFrom and CreatedTo are the platform's time (its Date headers) before create was
+	// sent and when it answered; zero when unknown (INV.startTime-created).
+	CreatedFrom, CreatedTo time.Time
 }
 
 // Requirement is one catalog entry, as far as the runner needs it.

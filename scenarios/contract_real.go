@@ -137,6 +137,7 @@ func (c *contract) ValidateExchange(ctx context.Context, op string, ex *Exchange
 				Pointer: "header/Content-Type", Message: fmt.Sprintf("Content-Type %q is not application/json", ct)})
 		}
 	}
+	vs = append(vs, formatViolations(op, ex, isErr)...)
 	switch {
 	case isErr && !ok:
 		vs = append(vs, batchcert.Violation{Source: "schema", Operation: op, Requirement: "RULE.error-body",
@@ -203,7 +204,8 @@ func (c *contract) Task(obs TaskObservation) batchcert.Violations {
 		return batchcert.Violations{{Source: contracts.SourceInvariant, Operation: "queryBatchTask",
 			Requirement: "RSP.query.taskId", Message: err.Error()}}
 	}
-	o := contracts.Observation{Task: task, Raw: norm.Raw, SelectTags: obs.SelectTags}
+	o := contracts.Observation{Task: task, Raw: norm.Raw, SelectTags: obs.SelectTags,
+		CreatedFrom: obs.CreatedFrom, CreatedTo: obs.CreatedTo}
 	o.Doc, _ = norm.Object()
 	if obs.Prev != nil {
 		if prev, err := c.task(c.normalized(contracts.SchemaBatchTask, obs.Prev)); err == nil {

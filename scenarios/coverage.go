@@ -33,10 +33,11 @@ func (s *Suite) responseRequirements(op string, ex *Exchange) []string {
 	var out []string
 	if ex.Status >= 400 || isErr {
 		if ex.GraphQL != nil {
-			return []string{"RULE.error-body"}
+			return append([]string{"RULE.error-body"}, formatsRequirements(op, true, true)...)
 		}
-		return []string{"RULE.error-body", "RULE.content-type"}
+		return append([]string{"RULE.error-body", "RULE.content-type"}, formatsRequirements(op, true, false)...)
 	}
+	out = append(out, formatsRequirements(op, false, ex.GraphQL != nil)...)
 	for _, r := range s.contract.Requirements() {
 		switch {
 		case strings.HasPrefix(r.ID, "RSP."+short+"."):
@@ -143,6 +144,8 @@ func situation(id string, obs TaskObservation, withPrev bool) bool {
 		return t.Status == "Complete" || t.Status == "Timeout"
 	case "INV.echo":
 		return obs.Sent != nil
+	case "INV.startTime-created":
+		return !obs.CreatedTo.IsZero()
 	case "INV.completeCnt", "INV.progress":
 		return moved
 	case "INV.successRate":

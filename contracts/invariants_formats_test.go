@@ -1,0 +1,125 @@
+package contracts
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCheckCharset(t *testing.T) {
+	t.Parallel()
+	for ct, ok := range map[string]bool{
+		"application/json":                     true,
+		"application/json;charset=UTF-8":       true,
+		"application/json; charset=utf-8":      true,
+		"Application/JSON; Charset=\"UTF-8\"":  true,
+		"application/json;charset=csUTF8":      true,
+		"application/json; charset=ISO-8859-1": false,
+		"application/json;charset=GBK":         false,
+		"application/json;charset=utf-16":      false,
+		"text/plain;charset=ISO-8859-1":        true, // not JSON: RULE.content-type's to report
+		"":                                     true,
+	} {
+		vs := CheckCharset("queryBatchTask", ct)
+		if (len(vs) == 0) != ok {
+			t.Errorf("%q: violations %v, want ok=%v", ct, vs, ok)
+		}
+		for _, v := range vs {
+			if v.Requirement != "RULE.content-type-charset" {
+				t.Errorf("%q: requirement %s", ct, v.Requirement)
+			}
+		}
+	}
+}
+
+func TestCheckIntegerLiterals(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]string{
+		`{"totalCnt":3,"progress":333,"taskName":"a.b 1e5","param":{"maxRetransmit":2}}`: "",
+		`{"totalCnt":3.0,"progress":333}`:                                                "/totalCnt",
+		`{"totalCnt":3,"progress":3.33e2}`:                                               "/progress",
+		`{"totalCnt":3,"param":{"maxRetransmit":1E0}}`:                                   "/param/maxRetransmit",
+		`{"totalCnt":"3.0"}`:                                                             "", // a string: the schema's to report
+		`{"startTime":1709294400000.0}`:                                                  "", // no Integer member
+		`not json 3.0`:                                                                   "",
+	} {
+		vs := CheckIntegerLiterals("queryBatchTask", []byte(body))
+		var got []string
+		for _, v := range vs {
+			got = append(got, v.Pointer)
+			if v.Requirement != "RULE.integer-literal" {
+				t.Errorf("%s: requirement %s", body, v.Requirement)
+			}
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("%s: violations at %v, want %q", body, got, want)
+		}
+	}
+	if vs := CheckIntegerLiterals("login", []byte(`{"expiresIn":3600.0}`)); len(vs) != 1 {
+		t.Errorf("login expiresIn 3600.0: %v", vs)
+	}
+	if vs := CheckIntegerLiterals("createBatchTask", []byte(`{"taskID":"1.0"}`)); len(vs) != 0 {
+		t.Errorf("create: %v", vs)
+	}
+}
+
+func TestCheckSubtaskErrors(t *testing.T) {
+	t.Parallel()
+	for body, n := range map[string]int{
+		`{"taskDetails":[{"status":"Fail","error":"{\"error_code\":\"DEVICE_FAIL\",\"error_desc\":\"x\"}"}]}`: 0,
+		`{"taskDetails":[{"status":"Fail","error":"{\"error_code\":50252,\"error_desc\":\"x\"}"}]}`:           0,
+		`{"taskDetails":[{"status":"Success","error":""},{"status":"Success"}]}`:                              0,
+		`{"taskDetails":[{"status":"Fail","error":"The device failed."}]}`:                                    1,
+		`{"taskDetails":[{"status":"Fail","error":"{\"error_code\":\"X\"}"}]}`:                                1,
+		`{"taskDetails":[{"status":"Fail","error":"[1,2]"},{"status":"Fail","error":"{}"}]}`:                  2,
+		`{"taskDetails":[{"status":"Fail","error":{"error_code":"X"}}]}`:                                      0, // not a string: the schema's
+	} {
+		if vs := CheckSubtaskErrors([]byte(body)); len(vs) != n {
+			t.Errorf("%s: %d violations %v, want %d", body, len(vs), vs, n)
+		}
+	}
+}
+
+func TestStartTimeCreated(t *testing.T) {
+	t.Parallel()
+	p, err := ProfileByName("doc-strict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lenient, err := ProfileByName("lenient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	to := from.Add(2 * time.Second)
+	for _, c := range []struct {
+		p          Profile
+		start      string
+		from, to   time.Time
+		violations int
+	}{
+		{p, "20240301T120001Z", from, to, 0},
+		{p, "20240301T120000Z", from, to, 0},
+		{p, "20240301T120003Z", from, to, 0}, // the second after the answer's Date
+		{p, "20240301T120130Z", from, to, 0}, // within the skew
+		{p, "20240301T200001Z", from, to, 1}, // local time UTC+8 labelled Z
+		{p, "20240301T070001Z", from, to, 1}, // local time UTC-5 labelled Z
+		{p, "20240301T070001Z", time.Time{}, to, 0},
+		{p, "20240301T200001Z", from, time.Time{}, 0}, // no Date on create's answer: not judged
+		{lenient, "2024-03-01T20:00:01+08:00", from, to, 0},
+		{lenient, "2024-03-01T20:00:01Z", from, to, 1},
+		{lenient, "1709294401000", from, to, 0},
+	} {
+		o := Observation{Task: BatchTask{StartTime: c.start}, CreatedFrom: c.from, CreatedTo: c.to}
+		ck := checker{p: c.p, o: o, t: o.Task}
+		ck.startTimeCreated()
+		if len(ck.out) != c.violations {
+			t.Errorf("%s %s in [%s, %s]: %v, want %d violations", c.p.Name, c.start, c.from, c.to, ck.out, c.violations)
+		}
+		for _, v := range ck.out {
+			if v.Requirement != "INV.startTime-created" || v.Pointer != "/startTime" {
+				t.Errorf("violation %+v", v)
+			}
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package scenarios
+
+import (
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/contracts"
+)
+
+// Issue 15, class 3 (formats and values): the runner's part.
+//
+// The platform's clock is learned from its answers' Date headers, never assumed to be the
+// harness's: every exchange records the newest Date any answer carried before it was sent and
+// the Date of its own answer, so that a task's startTime can be judged against the platform's
+// own time around its create (INV.startTime-created), whatever the platform's clock offset, a
+// reference's time scale or its clock's advances.
+
+// dateClock is the newest Date header the client has read, in Unix seconds (0: none yet).
+type dateClock struct{ newest atomic.Int64 }
+
+// sent stamps an exchange about to be sent with the newest Date seen so far.
+func (d *dateClock) sent(ex *Exchange) {
+	if s := d.newest.Load(); s > 0 {
+		ex.dateBefore = time.Unix(s, 0).UTC()
+	}
+}
+
+// answered reads the Date header of an exchange's answer, if it has a usable one.
+func (d *dateClock) answered(ex *Exchange) {
+	t, err := http.ParseTime(ex.RespHeader.Get("Date"))
+	if err != nil || t.Year() < 2000 || t.Year() > 9999 {
+		return
+	}
+	ex.dateAnswer = t.UTC()
+	s := t.Unix()
+	for {
+		old := d.newest.Load()
+		if s <= old || d.newest.CompareAndSwap(old, s) {
+			return
+		}
+	}
+}
+
+// formatsRequirements are the format rules the validation of one answer of op claims
+// (responseRequirements): the charset of every REST answer, the Integer literals of a
+// success answer that has Integer members, and the subtask error strings of a details answer.
+func formatsRequirements(op string, isErr, graphql bool) []string {
+	var out []string
+	if !graphql {
+		out = append(out, "RULE.content-type-charset")
+	}
+	if isErr {
+		return out
+	}
+	if len(contracts.IntegerMembers(op)) > 0 {
+		out = append(out, "RULE.integer-literal")
+	}
+	if op == "queryTaskDetails" {
+		out = append(out, "RULE.subtask-error-json")
+	}
+	return out
+}
+
+// formatViolations are the format rules' violations of one answer of op (ValidateExchange).
+func formatViolations(op string, ex *Exchange, isErr bool) batchcert.Violations {
+	var vs batchcert.Violations
+	if ex.GraphQL == nil {
+		vs = append(vs, contracts.CheckCharset(op, ex.RespHeader.Get("Content-Type"))...)
+	}
+	if isErr || ex.Status != http.StatusOK {
+		return vs
+	}
+	vs = append(vs, contracts.CheckIntegerLiterals(op, ex.RespBody)...)
+	if op == "queryTaskDetails" {
+		vs = append(vs, contracts.CheckSubtaskErrors(ex.RespBody)...)
+	}
+	return vs
+}
