@@ -31,6 +31,7 @@ func (p *platform) applyFaults(st *state) {
 		st.throttle.cfg.Limit += 10
 	}
 	st.throttle.neverReset = p.fault(FaultThrottleNeverResets)
+	p.applyEverywhereFaults(st)
 	p.applyMultiFaults(st)
 }
 

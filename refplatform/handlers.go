@@ -111,7 +111,7 @@ func (p *platform) route(path string) (string, opHandler) {
 	case path == PathRefresh:
 		return OpRefresh, p.refresh
 	case path == PathTasks:
-		return OpCreate, p.create
+		return OpCreate, p.createEverywhere
 	case path == PathDetails:
 		return OpDetails, p.details
 	case strings.HasPrefix(path, PathTasks+"/"):
@@ -219,7 +219,7 @@ func (p *platform) authenticate(r *http.Request, st *state, missing, dup *apiErr
 	}
 	scheme, token, ok := strings.Cut(auths[0], " ")
 	now := p.clock.Now()
-	if !ok || !strings.EqualFold(scheme, "Bearer") || !st.auth.validAccess(appKey, strings.TrimSpace(token), now) {
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !p.accessValid(r, st, appKey, strings.TrimSpace(token), now) {
 		return "", errAt(http.StatusForbidden, CodeTokenInvalid)
 	}
 	if !st.throttle.allow(p.throttleKey(appKey, token), now) {
@@ -273,6 +273,7 @@ func (p *platform) create(w http.ResponseWriter, r *http.Request) *apiError {
 	if p.fault(FaultCreate50252LongName) && utf8.RuneCountInString(req.TaskName) > 128 {
 		return errAt(http.StatusInternalServerError, CodeInternal)
 	}
+	p.cutTaskName(req)
 	if p.world.App(req.AppID) == nil {
 		return p.readingUnknownAppID() // AMB.6
 	}
