@@ -153,6 +153,7 @@ func (p *platform) faultyView(v TaskView, t *task, c counters, now time.Time) an
 // faultyCounters applies the counter and rounding faults.
 func (p *platform) faultyCounters(v *TaskView, t *task, c counters, now time.Time) {
 	percent := p.fault(FaultProgressPercent)
+	p.timeoutAsFail(v, c)
 	if p.fault(FaultProgressRoundUp) {
 		v.Progress = ceilRate(c.completeCnts, c.total, percent)
 	}

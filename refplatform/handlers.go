@@ -506,7 +506,7 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 		status = ""
 	}
 	t = st.engine.detailsOf(t)
-	now := p.clock.Now()
+	now := p.detailsClock(p.clock.Now())
 	var all []SubtaskView
 	for i, s := range t.subs {
 		stt, _ := t.subStatus(i, now)
@@ -518,10 +518,9 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 			Param: SubtaskParam{DeviceID: s.device, CommandID: s.commandID}})
 	}
 	pageNo = p.detailsPageNo(pageNo, pageSize, len(all))
-	page := DetailsPage{PageNo: pageNo, PageSize: pageSize, TotalCount: len(all), TaskDetails: []SubtaskView{}}
+	page := DetailsPage{PageNo: pageNo, PageSize: pageSize, TotalCount: p.detailsTotal(len(all), t, status), TaskDetails: []SubtaskView{}}
 	if pageNo <= len(all)/pageSize && !p.lastPageDropped(pageNo, pageSize, len(all)) {
-		from := pageNo * pageSize
-		to := min(from+pageSize, len(all))
+		from, to := p.pageSpan(pageNo, pageSize, len(all))
 		page.TaskDetails = append(page.TaskDetails, all[from:to]...)
 	}
 	writeJSON(w, http.StatusOK, p.detailsAnswer(page))
