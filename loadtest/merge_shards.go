@@ -21,6 +21,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // Caps on the shard files the merge reads: they come from other machines, so they are outside
@@ -318,7 +319,7 @@ func (c *clockBounds) bounds() (lo, hi time.Duration, ok bool) {
 // WaitForShards polls paths until count shards have written a final manifest (ok or failed),
 // or until the clock reaches until; it returns how many had. Unreadable manifests count as
 // not yet written: the merge reports them.
-func WaitForShards(ctx context.Context, clock Clock, count int, until time.Time, poll time.Duration, paths ...string) (int, error) {
+func WaitForShards(ctx context.Context, clock apiclient.Clock, count int, until time.Time, poll time.Duration, paths ...string) (int, error) {
 	for {
 		done := 0
 		if files, err := FindShardManifests(paths...); err == nil {

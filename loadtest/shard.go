@@ -17,6 +17,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // Shard defaults.
@@ -66,7 +67,7 @@ type ShardConfig struct {
 	MaxStartLate time.Duration
 	// Clock times the common start (RealClock when nil); the steps themselves run on wall
 	// time, as vegeta does.
-	Clock Clock
+	Clock apiclient.Clock
 	// Describe is what the manifest says of the target (never credentials), and Profile the
 	// profile's reading, for the merged results.
 	Describe batchcert.Target
@@ -156,7 +157,7 @@ func (c ShardConfig) withDefaults() ShardConfig {
 		c.MaxStartLate = DefaultMaxStartLate
 	}
 	if c.Clock == nil {
-		c.Clock = RealClock{}
+		c.Clock = apiclient.RealClock{}
 	}
 	if len(c.Pool) == 0 {
 		c.Pool = c.Capacity.Pool
@@ -329,7 +330,7 @@ func runShardSteps(ctx context.Context, t Target, c ShardConfig, cc CapacityConf
 	}
 	defer f.Close()
 	enc := vegeta.NewEncoder(f)
-	if err := sleepUntil(ctx, c.Clock, c.StartAt); err != nil {
+	if err := apiclient.SleepUntil(ctx, c.Clock, c.StartAt); err != nil {
 		return partial(err)
 	}
 	if late := c.Clock.Now().Sub(c.StartAt); late > c.MaxStartLate {
@@ -339,7 +340,7 @@ func runShardSteps(ctx context.Context, t Target, c ShardConfig, cc CapacityConf
 	nonce, seq := newNonce(), new(atomic.Uint64)
 	for k, rate := range cc.Rates {
 		slot := c.StartAt.Add(time.Duration(k) * (cc.StepDuration + c.StepGap))
-		if err := sleepUntil(ctx, c.Clock, slot); err != nil {
+		if err := apiclient.SleepUntil(ctx, c.Clock, slot); err != nil {
 			return partial(err)
 		}
 		tr, err := shardTargeter(ctx, s, cc, apps, tasks, nonce, seq)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // Task-limit defaults (AMB.10: 10 unfinished tasks per app; the 11th answers 200/105001).
@@ -43,7 +44,7 @@ type Readiness interface {
 // probe's) no longer count, on Clock (nil: real time).
 type WindowWait struct {
 	Window time.Duration
-	Clock  Clock
+	Clock  apiclient.Clock
 }
 
 var _ Readiness = WindowWait{}
@@ -55,7 +56,7 @@ func (w WindowWait) WaitReady(ctx context.Context, app string, progress io.Write
 	}
 	clock := w.Clock
 	if clock == nil {
-		clock = RealClock{}
+		clock = apiclient.RealClock{}
 	}
 	fmt.Fprintf(progress, "tasklimit: waiting %s for app %s's throttle window to refill before the race\n",
 		batchcert.FormatDuration(w.Window), app)
@@ -85,7 +86,7 @@ type TaskLimitConfig struct {
 	// DrainPollFor derives one that keeps the polls within half the declared throttle.
 	DrainPoll time.Duration
 	// Clock paces the drain's polls (nil: real time).
-	Clock Clock
+	Clock apiclient.Clock
 	// Reset empties the app's unfinished tasks before each run. Nil: the control API's reset
 	// when the target has one; otherwise Runs must be 1 and the app must have none.
 	Reset func(ctx context.Context) error
@@ -119,7 +120,7 @@ func (c TaskLimitConfig) withDefaults(s *Session, t Target) (TaskLimitConfig, er
 		c.DrainPoll = DefaultDrainPoll
 	}
 	if c.Clock == nil {
-		c.Clock = RealClock{}
+		c.Clock = apiclient.RealClock{}
 	}
 	if c.Concurrency <= c.Limit {
 		return c, fmt.Errorf("concurrency %d must exceed the limit %d", c.Concurrency, c.Limit)

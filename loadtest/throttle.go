@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // Throttle defaults: the documented 100 calls per 60 s per app (AMB.9), 20 concurrent senders.
@@ -65,7 +66,7 @@ type ThrottleConfig struct {
 	Timeline time.Duration
 	// Clock is the probe's time; nil means RealClock. It must be the target's clock (for a
 	// manual reference platform, an AdvanceClock).
-	Clock Clock
+	Clock apiclient.Clock
 	// Progress receives one line per phase (nil: none).
 	Progress io.Writer
 }
@@ -90,7 +91,7 @@ func (c ThrottleConfig) withDefaults() ThrottleConfig {
 		c.Timeline = c.DeclaredWindow / 10
 	}
 	if c.Clock == nil {
-		c.Clock = RealClock{}
+		c.Clock = apiclient.RealClock{}
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard
@@ -322,7 +323,7 @@ func (p *throttleProbe) awaitReturn(ctx context.Context, from time.Time, lo, ste
 	exhaust func(context.Context) (int, error)) (slotReturn, error) {
 	next := from.Add(max(lo, step))
 	for !next.After(from.Add(hi)) {
-		if err := sleepUntil(ctx, p.cfg.Clock, next); err != nil {
+		if err := apiclient.SleepUntil(ctx, p.cfg.Clock, next); err != nil {
 			return slotReturn{}, err
 		}
 		at := p.cfg.Clock.Now()
@@ -474,7 +475,7 @@ func (p *throttleProbe) run(ctx context.Context, m *throttleMeasure) error {
 		// take them before polling, so that r2 is the return of r1's own slots a window after
 		// r1, not slots that were already back when the polling began. A fixed window has
 		// nothing to give here: one throttled call.
-		if err := sleepUntil(ctx, cfg.Clock, m.r1.at.Add(lo)); err != nil {
+		if err := apiclient.SleepUntil(ctx, cfg.Clock, m.r1.at.Add(lo)); err != nil {
 			return err
 		}
 		if _, err := p.exhaust(ctx, cfg.App); err != nil {
@@ -487,7 +488,7 @@ func (p *throttleProbe) run(ctx context.Context, m *throttleMeasure) error {
 
 	p.progress("type")
 	gap := m.r2.at.Sub(m.r1.at)
-	if err := sleepUntil(ctx, cfg.Clock, m.r2.at.Add(gap/2)); err != nil {
+	if err := apiclient.SleepUntil(ctx, cfg.Clock, m.r2.at.Add(gap/2)); err != nil {
 		return err
 	}
 	if m.splitRest, err = p.exhaust(ctx, cfg.App); err != nil {
