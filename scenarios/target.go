@@ -72,6 +72,11 @@ type Apps struct {
 	// probes, may use up: bursts and races there leave the primary application's quota and task
 	// slots to the rest of the suite. Without it they use primary.
 	Load *App `yaml:"load"`
+	// Pool are applications the capacity step loads together: the throttle is per app, so a
+	// rate above one app's declared throttle needs many apps. The step splits its rate across
+	// them, none above its declared throttle (limits.throttle) unless -allow-over-throttle.
+	// Without it the capacity step loads the load app, or primary.
+	Pool []*App `yaml:"pool"`
 }
 
 // Group is a device group fixture.
@@ -100,6 +105,7 @@ type Fixtures struct {
 	ServiceID      string   `yaml:"serviceId"`
 	Method         string   `yaml:"method"`
 	TagName        string   `yaml:"tagName"`
+	TagNames       []string `yaml:"tagNames"` // registered names for several tags on one task (at least 2)
 	BoundTag       *Tag     `yaml:"boundTag"`
 	Groups         struct {
 		Small *Group `yaml:"small"` // a 3-device group with mixed outcomes
@@ -219,13 +225,17 @@ func (t *Target) apps() map[string]*App {
 
 var secretRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
 
-// secretName returns the environment name an app's secret refers to.
-func secretName(a *App) string {
+// SecretName returns the environment name an app's secret refers to ("${NAME}"), or "" when
+// the secret is not such a reference.
+func (a *App) SecretName() string {
 	if m := secretRef.FindStringSubmatch(a.Secret); m != nil {
 		return m[1]
 	}
 	return ""
 }
+
+// secretName returns the environment name an app's secret refers to.
+func secretName(a *App) string { return a.SecretName() }
 
 // knownFailure returns the reason a check is a known failure of the target, if it is.
 func (t *Target) knownFailure(checkID string) (string, bool) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/reports"
 	"github.com/batchcert/batchcert/scenarios"
 )
@@ -45,30 +46,15 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	defer sess.close()
+	defer sess.Close()
 	sess.junitShould = sf.junitShould
-	ctx, cancel := df.within(ctx, checkDeadline(sess, cfg, stderr), "check", stderr)
+	ctx, cancel := df.within(ctx, certify.CheckDeadline(sess.Platform, cfg, stderr), "check", stderr)
 	defer cancel()
-	res, err := check(ctx, sess, cfg, stderr)
+	res, err := certify.Check(ctx, sess.Platform, suiteConfig(ctx, sess, cfg, stderr))
 	if err != nil {
 		return err
 	}
 	return finish(ctx, res, sf.out, sess, stdout)
-}
-
-// checkDeadline is the default deadline of the check phase: defaultReferenceDeadline for the
-// embedded reference, the printed plan plus deadlineMargin for a real target.
-func checkDeadline(sess *session, cfg scenarios.Config, stderr io.Writer) time.Duration {
-	if sess.ref != nil {
-		return defaultReferenceDeadline
-	}
-	cfg.Target = sess.target
-	p, err := scenarios.PlanRun(cfg)
-	if err != nil {
-		return 0 // the run itself reports the error
-	}
-	fmt.Fprintf(stderr, "check plan: %s\n", p)
-	return p.Expected + deadlineMargin
 }
 
 // suiteFlags are the flags of every command that runs the suite and writes reports.
@@ -151,55 +137,14 @@ func checkConfig(runRE string, sf *suiteFlags) (scenarios.Config, error) {
 	return cfg, nil
 }
 
-// check runs the certification suite against a session's target.
-func check(ctx context.Context, sess *session, cfg scenarios.Config, stderr io.Writer) (*batchcert.Results, error) {
-	cfg.Target, cfg.Secrets, cfg.Progress = sess.target, sess.secrets, stderr
-	cfg.ServeCommand = sess.serve
+// suiteConfig wires the run's streams, state file and redaction into the suite's config.
+func suiteConfig(ctx context.Context, sess *session, cfg scenarios.Config, stderr io.Writer) scenarios.Config {
+	cfg.Progress = stderr
 	if st, ok := cfg.State.(*stateFile); ok {
-		if sess.ref != nil {
-			cfg.State = nil // the embedded reference is reset for every scenario
-		} else {
-			st.target = sess.target
-		}
+		st.target = sess.Target
 	}
 	cfg.OnToken = credentialsOf(ctx).add
-	res, err := scenarios.Check(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	res.Harness.Version = batchcert.Version
-	if ctx.Err() != nil {
-		markIncomplete(res, interruptCause(ctx))
-	}
-	return res, nil
-}
-
-// markIncomplete records that the run stopped early, and why, and decides the verdict again.
-func markIncomplete(res *batchcert.Results, reason string) {
-	res.MarkIncomplete(reason)
-	if res.End.IsZero() {
-		res.End = time.Now()
-	}
-	res.Apply(gateOf(res))
-}
-
-// interruptCause says why ctx ended, for the reports.
-func interruptCause(ctx context.Context) string {
-	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
-		return "interrupted: " + cause.Error()
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return "interrupted: the run's deadline passed"
-	}
-	return "interrupted before it finished"
-}
-
-// gateOf is the gate res was decided under (the default when none is recorded).
-func gateOf(res *batchcert.Results) batchcert.Gate {
-	if res.Gate != nil {
-		return *res.Gate
-	}
-	return batchcert.Gate{}
+	return cfg
 }
 
 // finish writes every report, prints the summary, and turns the verdict into the exit code.
@@ -207,19 +152,12 @@ func gateOf(res *batchcert.Results) batchcert.Gate {
 // and the written files are scanned for them and withheld if one is still found.
 func finish(ctx context.Context, res *batchcert.Results, out string, sess *session, stdout io.Writer) error {
 	creds := credentialsOf(ctx)
-	for _, v := range sess.secretValues() {
+	for _, v := range sess.SecretValues() {
 		creds.add(v)
 	}
-	creds.redactResults(res)
-	paths, err := reports.WriteAll(out, res)
-	if err == nil && sess.junitShould == reports.JUnitShouldFailure {
-		err = rewriteJUnit(out, res, sess.junitShould)
-	}
+	paths, err := certify.WriteReports(out, res, certify.ReportOptions{Credentials: creds.list(), JUnitShould: sess.junitShould})
 	if err != nil {
-		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("write reports: %w", err)}
-	}
-	if err := release(out, paths, creds.list()); err != nil {
-		return err
+		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: err}
 	}
 	printSummary(stdout, res)
 	abs, _ := filepath.Abs(out)
@@ -268,7 +206,7 @@ func distinctCodes(cs []batchcert.CodeCoverage) int {
 
 // verdictError maps a verdict to the named exit codes (batchcert.Verdict.ExitCode).
 func verdictError(res *batchcert.Results) error {
-	code := res.Verdict.ExitCode(gateOf(res))
+	code := res.Verdict.ExitCode(certify.GateOf(res))
 	if code == batchcert.ExitConformant {
 		return nil
 	}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
-	"github.com/batchcert/batchcert/loadtest"
+	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/refplatform"
 	"github.com/batchcert/batchcert/reports"
 )
@@ -58,26 +58,6 @@ func (c *credentials) redact(s string) string {
 		s = strings.ReplaceAll(s, v, "***")
 	}
 	return s
-}
-
-// redactResults removes every known credential from what the reports render of res: check
-// messages, violations and evidence, and the verdict's reasons.
-func (c *credentials) redactResults(res *batchcert.Results) {
-	for i := range res.Checks {
-		ch := &res.Checks[i]
-		ch.Message = c.redact(ch.Message)
-		for j := range ch.Violations {
-			ch.Violations[j].Message = c.redact(ch.Violations[j].Message)
-		}
-		for j, e := range ch.Evidence {
-			ch.Evidence[j] = batchcert.Evidence{Request: c.redact(e.Request), Response: c.redact(e.Response), Curl: c.redact(e.Curl),
-				Script: c.redact(e.Script)}
-		}
-	}
-	for i, r := range res.VerdictReasons {
-		res.VerdictReasons[i] = c.redact(r)
-	}
-	res.IncompleteReason = c.redact(res.IncompleteReason)
 }
 
 // writer redacts what goes to w. Each Write is redacted whole; the CLI writes whole lines.
@@ -126,15 +106,6 @@ func credentialsOf(ctx context.Context) *credentials {
 	return newCredentials()
 }
 
-// release scans the written reports for every credential the run knows and withholds them
-// (reports.Withhold removes them) when one is found.
-func release(dir string, paths []string, creds []string) error {
-	if err := reports.Withhold(dir, paths, creds); err != nil {
-		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: err}
-	}
-	return nil
-}
-
 // Signals. The first SIGINT or SIGTERM cancels the run with the signal as its cause: checks
 // in flight become "not run (interrupted: signal interrupt)", the reports are written and
 // marked incomplete, and the process exits within about a second. A second signal exits at
@@ -153,17 +124,8 @@ func onSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, stderr io.
 }
 
 // Deadlines. Every command that talks to a target takes -deadline; without it, the check
-// phase gets a default that fits its printed plan and each probe its plan's bound plus
-// probeGrace.
-const (
-	// defaultReferenceDeadline bounds a check of the embedded reference (its clock is driven,
-	// so the suite takes seconds).
-	defaultReferenceDeadline = 10 * time.Minute
-	// deadlineMargin is added to a real target's planned check time.
-	deadlineMargin = 10 * time.Minute
-	// probeGrace is added to a probe's planned duration (logins, alignment, the last calls).
-	probeGrace = 2 * time.Minute
-)
+// phase gets a default that fits its printed plan (certify.CheckDeadline) and each probe its
+// plan's bound plus certify.ProbeGrace.
 
 // deadlineFlag is the -deadline flag; set says whether it was given.
 type deadlineFlag struct {
@@ -203,6 +165,11 @@ func (df *deadlineFlag) within(ctx context.Context, def time.Duration, what stri
 	return context.WithDeadlineCause(ctx, time.Now().Add(d), fmt.Errorf("the %s deadline of %s passed", what, d))
 }
 
+// announceDeadline says which default deadline bounds what (the pipeline applies it).
+func announceDeadline(stderr io.Writer, what string, d time.Duration) {
+	fmt.Fprintf(stderr, "%s: deadline %s (the default; -deadline sets another)\n", what, batchcert.FormatDuration(d))
+}
+
 // Flag values. A value the run cannot honour is a usage error naming the flag; nothing is
 // silently replaced by a default.
 
@@ -233,6 +200,10 @@ func validLoadFlags(fs *flag.FlagSet, lf *loadFlags) error {
 	}
 	if _, err := parseRates(lf.rates); err != nil {
 		return err
+	}
+	lf.ratesSet = set["rates"]
+	if _, err := apiclient.ParseConnModel(lf.conn); err != nil {
+		return batchcert.Usagef("-conn: %v", err)
 	}
 	switch lf.operation {
 	case "query", "create":
@@ -278,53 +249,6 @@ func validAddr(flagName, addr string) error {
 			return batchcert.Usagef("-%s %q: port %q is neither a number in 0..65535 nor a service name", flagName, addr, port)
 		}
 	}
-	return nil
-}
-
-// probeDeadline bounds one probe by its plan's duration plus probeGrace, in real time, unless
-// -deadline bounds the whole run.
-func (lf *loadFlags) probeDeadline(ctx context.Context, plan loadtest.Plan, stderr io.Writer) (context.Context, context.CancelFunc) {
-	if !lf.perProbeDeadline || plan.MaxDuration <= 0 {
-		return context.WithCancel(ctx)
-	}
-	d, why := plan.MaxDuration+probeGrace, fmt.Sprintf("its plan plus %s", probeGrace)
-	if lf.maxDuration > 0 && lf.maxDuration < plan.MaxDuration {
-		// -max-duration bounds the calls in flight and the waits too: one call's timeout more.
-		d, why = lf.maxDuration+loadtest.DefaultHTTPTimeout, fmt.Sprintf("-max-duration plus one call's %s", loadtest.DefaultHTTPTimeout)
-	}
-	fmt.Fprintf(stderr, "%s probe: deadline %s (%s; -deadline sets another)\n", plan.Probe, batchcert.FormatDuration(d), why)
-	return context.WithDeadlineCause(ctx, time.Now().Add(d), fmt.Errorf("the %s probe's deadline of %s passed", plan.Probe, d))
-}
-
-// probeOutcome folds one probe's run into res. Checks cut off by the run's interruption are
-// "not run (interrupted: cause)"; a usage error is returned; any other error is recorded as the
-// probe's ERROR check in its own section, so the suite's and the other probes' results still
-// reach every report.
-func probeOutcome(ctx context.Context, res *batchcert.Results, name string, checks []batchcert.Check, err error, stderr io.Writer) error {
-	cause := batchcert.Cause(ctx)
-	for i := range checks {
-		if cause != nil && (checks[i].Outcome == batchcert.Fail || checks[i].Outcome == batchcert.Errored) {
-			batchcert.Interrupt(&checks[i], cause)
-		}
-	}
-	res.Checks = append(res.Checks, checks...)
-	err = loadOutcome(ctx, res, err)
-	if err == nil {
-		return nil
-	}
-	var ee *batchcert.ExitError
-	if errors.As(err, &ee) && ee.Code == batchcert.ExitUsage {
-		return err
-	}
-	fmt.Fprintf(stderr, "load probe %s: %v\n", name, err)
-	c := probeErrorCheck(name, err)
-	if cause != nil {
-		batchcert.Interrupt(&c, cause)
-		res.MarkIncomplete(interruptCause(ctx))
-	}
-	res.Checks = append(res.Checks, c)
-	res.End = time.Now()
-	res.Apply(gateOf(res))
 	return nil
 }
 

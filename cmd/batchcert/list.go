@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/batchcert/batchcert"
-	"github.com/batchcert/batchcert/loadtest"
-	"github.com/batchcert/batchcert/reports"
+	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/scenarios"
 )
 
@@ -93,46 +90,29 @@ func listPlan(w io.Writer, tf *targetFlags, cfg scenarios.Config, lf *loadFlags)
 		return nil
 	}
 	fmt.Fprintln(w, "\nload plans (after the suite; -load=false leaves them out):")
+	t.Profile = profile // the run's reading judges the probes too
 	for _, p := range loadPlans(t, tf.file == "", lf) {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
 	return nil
 }
 
-// loadPlans describes the probes certify would run, as certifyLoad configures them.
+// loadPlans describes the probes certify would run, as the pipeline configures them
+// (certify.Plans); a probe that cannot be planned says why.
 func loadPlans(t *scenarios.Target, reference bool, lf *loadFlags) []string {
-	limits := t.Limits
-	th := loadtest.ThrottleConfig{DeclaredLimit: limits.Throttle.Limit, DeclaredWindow: limits.ThrottleWindow(),
-		Concurrency: lf.concurrency, MaxRequests: lf.maxRequests, MaxDuration: lf.maxDuration}
-	if t.Apps.Secondary != nil {
-		th.SecondApp = "secondary"
-	}
-	declareThrottle(&th, t.Profile)
-	out := []string{loadtest.DescribeThrottle(th).String(),
-		loadtest.DescribeTaskLimit(loadtest.TaskLimitConfig{Limit: limits.TaskLimit, Concurrency: lf.concurrency, Runs: 1}).String()}
-	rates, over := lf.rates, lf.overThrottle
-	if reference {
-		rates, over = "200", true
-	} else if !over {
-		return append(out, "capacity probe: not run against a real platform unless -allow-over-throttle")
-	}
-	rs, err := parseRates(rates)
+	l, err := lf.config()
 	if err != nil {
-		return append(out, "capacity probe: "+err.Error())
+		return []string{err.Error()}
 	}
-	cc := loadtest.CapacityConfig{Operation: lf.operation, Rates: rs, StepDuration: lf.stepDuration, MaxRequests: lf.maxRequests,
-		SLOp99: lf.sloP99, MaxErrorRate: lf.maxErrRate, AllowOverThrottle: over, TaskLimit: limits.TaskLimit}
-	if w := limits.ThrottleWindow(); w > 0 && limits.Throttle.Limit > 0 {
-		cc.DeclaredThrottle = float64(limits.Throttle.Limit) / w.Seconds()
+	plans, err := certify.Plans(t, reference, l)
+	var out []string
+	for _, p := range plans {
+		out = append(out, p.String())
 	}
-	p, err := loadtest.DescribeCapacity(cc)
 	if err != nil {
-		return append(out, "capacity probe: "+err.Error())
+		out = append(out, err.Error())
 	}
-	if reference {
-		p.Note = "on a second embedded reference with its throttle lifted"
-	}
-	return append(out, p.String())
+	return out
 }
 
 // addRunFlag is -run: the scenarios a run plays (scenarios.ParseSelector).
@@ -140,15 +120,6 @@ func addRunFlag(fs *flag.FlagSet) *string {
 	return fs.String("run", "", "run only the scenarios a comma-separated list of `selectors` picks: a scenario-name regexp, "+
 		"req:RE (a requirement id), op:NAME (an operation: create, query, details, login, refresh or its operationId) "+
 		"or code:CODE (an error code); batchcert check -list -run ... shows the choice")
-}
-
-// rewriteJUnit writes dir/junit.xml again with the -junit-should mapping.
-func rewriteJUnit(dir string, res *batchcert.Results, should string) error {
-	var buf bytes.Buffer
-	if err := reports.WriteJUnitWith(&buf, res, reports.JUnitOptions{Should: should}); err != nil {
-		return err
-	}
-	return reports.WriteFileAtomic(filepath.Join(dir, reports.Files[reports.FormatJUnit]), buf.Bytes())
 }
 
 func plural(n int, word string) string { return batchcert.Plural(n, word) }

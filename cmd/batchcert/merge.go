@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/contracts"
 	"github.com/batchcert/batchcert/deploy/kubernetes"
 	"github.com/batchcert/batchcert/loadtest"
@@ -121,12 +121,18 @@ func runShardLoad(ctx context.Context, probe string, fs *flag.FlagSet, tf *targe
 	if err != nil {
 		return err
 	}
-	defer sess.close()
-	t, err := loadTarget(sess)
+	defer sess.Close()
+	t, err := certify.Target(sess.Platform)
 	if err != nil {
 		return err
 	}
-	cfg, err := shardConfig(sess, t, lf, index, sf.count, startAt, out, stderr)
+	l, closeResults, err := lf.load(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	closeResults() // -results is the local process's: a shard writes its own stream
+	l.Results = nil
+	cfg, err := certify.ShardConfig(sess.Platform, t, l, index, sf.count, startAt, out)
 	if err != nil {
 		return err
 	}
@@ -138,7 +144,7 @@ func runShardLoad(ctx context.Context, probe string, fs *flag.FlagSet, tf *targe
 		return emitKubernetes(fs, sess, sf, startAt, plan, stdout)
 	}
 	fmt.Fprintln(stderr, plan)
-	t.OnToken = credentialsOf(ctx).add
+	t.OnToken, t.Conn = credentialsOf(ctx).add, l.Conn
 	defer t.Client.CloseIdleConnections()
 	m, err := loadtest.RunShard(ctx, t, cfg)
 	if err != nil {
@@ -152,89 +158,24 @@ func runShardLoad(ctx context.Context, probe string, fs *flag.FlagSet, tf *targe
 // emitSession loads the profile as the shards will: its secrets are the pods' to read, so they
 // need not be set where the objects are emitted.
 func emitSession(tf *targetFlags) (*session, error) {
-	t, err := scenarios.LoadTarget(tf.file)
-	if err != nil {
-		return nil, batchcert.Usagef("%w", err)
-	}
 	inPod := func(string) (string, bool) { return "set-in-the-pod", true }
-	if err := checkProfile(t, inPod); err != nil {
+	p, err := certify.OpenProfile(tf.file, inPod)
+	if err != nil {
 		return nil, err
 	}
-	return &session{target: t, secrets: inPod}, nil
-}
-
-// shardConfig is the shard's search: the same capacity configuration as one process's, over
-// the profile's apps as a pool, each app's quota the declared throttle.
-func shardConfig(sess *session, t loadtest.Target, lf *loadFlags, index, count int, startAt time.Time, out string, stderr io.Writer) (loadtest.ShardConfig, error) {
-	rates, err := parseRates(lf.rates)
-	if err != nil {
-		return loadtest.ShardConfig{}, err
-	}
-	limits := sess.target.Limits
-	cc := loadtest.CapacityConfig{Operation: lf.operation, Rates: rates, StepDuration: lf.stepDuration,
-		SLOp99: lf.sloP99, MaxErrorRate: lf.maxErrRate, AllowOverThrottle: lf.overThrottle, Progress: stderr,
-		TaskLimit: limits.TaskLimit}
-	if cc.Validate, err = capacityValidator(sess, lf.operation); err != nil {
-		return loadtest.ShardConfig{}, err
-	}
-	if fx := sess.target.Fixtures; lf.operation == loadtest.OpCreate {
-		if len(fx.DeviceIDs) == 0 || fx.ServiceID == "" || fx.Method == "" {
-			return loadtest.ShardConfig{}, batchcert.Usagef("load capacity -operation create: the profile's fixtures need deviceIds, serviceId and method")
-		}
-		cc.CreateBody = loadtest.CreateBodyFor(fx.DeviceIDs[0], fx.ServiceID, fx.Method)
-	}
-	var quota float64
-	if w := limits.ThrottleWindow(); w > 0 && limits.Throttle.Limit > 0 {
-		quota = float64(limits.Throttle.Limit) / w.Seconds()
-	}
-	var pool []loadtest.PoolApp
-	for _, alias := range poolAliases(t.Apps) {
-		pool = append(pool, loadtest.PoolApp{Alias: alias, Quota: quota})
-	}
-	return loadtest.ShardConfig{Capacity: cc, Index: index, Count: count, StartAt: startAt, Pool: pool, Dir: out,
-		Describe: batchcert.Target{Name: sess.target.Name, URL: sess.target.BaseURL, Transport: "rest"},
-		Profile:  sess.target.Profile}, nil
-}
-
-// poolAliases orders the target's apps: primary, secondary, then any others by name.
-func poolAliases(apps map[string]loadtest.App) []string {
-	var rest []string
-	for a := range apps {
-		if a != "primary" && a != "secondary" {
-			rest = append(rest, a)
-		}
-	}
-	slices.Sort(rest)
-	var out []string
-	for _, a := range append([]string{"primary", "secondary"}, rest...) {
-		if _, ok := apps[a]; ok {
-			out = append(out, a)
-		}
-	}
-	return out
+	return &session{Platform: p}, nil
 }
 
 // emitKubernetes prints the objects of the run: the flags given here, less the local ones,
 // become every shard's flags.
 func emitKubernetes(fs *flag.FlagSet, sess *session, sf *shardFlags, startAt time.Time, plan loadtest.Plan, stdout io.Writer) error {
-	t := sess.target
+	t := sess.Target
 	if t.TLS.CAFile != "" || t.TLS.CertFile != "" || t.TLS.KeyFile != "" {
 		return batchcert.Usagef("-emit-kubernetes: %s names TLS files, which the emitted Job does not carry yet; mount them yourself and drop them from the profile", t.File)
 	}
-	// Every app's secret: the shards check the whole profile, as every command does.
-	var secrets []string
-	for _, a := range []*scenarios.App{t.Apps.Primary, t.Apps.Secondary, t.Apps.Unauthorized, t.Apps.NoRights, t.Apps.Frozen, t.Apps.Load} {
-		if a == nil {
-			continue
-		}
-		m := secretRef.FindStringSubmatch(a.Secret)
-		if m == nil {
-			return batchcert.Usagef("-emit-kubernetes: %s: app %s's secret is not a ${NAME} reference; a secret is never put in a manifest", t.File, a.AppID)
-		}
-		if !slices.Contains(secrets, m[1]) {
-			secrets = append(secrets, m[1])
-		}
-	}
+	// Every app's secret: the shards check the whole profile, as every command does. The schema
+	// holds every secret to a ${NAME} reference: a secret is never put in a manifest.
+	secrets := certify.AppSecrets(t)
 	profile, err := os.ReadFile(t.File)
 	if err != nil {
 		return batchcert.Usagef("-emit-kubernetes: %w", err)
@@ -303,10 +244,10 @@ func runMerge(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		Target:  sm.Target, Profile: sm.Profile,
 		Gate:   &batchcert.Gate{Coverage: batchcert.GateNone},
 		Load:   &batchcert.LoadResults{Capacity: sm.Capacity},
-		Checks: []batchcert.Check{capacityCheck(sm.Plan.Operation, sm.Capacity, sm.Violations)}}
+		Checks: []batchcert.Check{certify.CapacityCheck(sm.Plan.Operation, sm.Capacity, sm.Violations)}}
 	if len(sm.Incomplete) > 0 {
 		res.MarkIncomplete(strings.Join(sm.Incomplete, "; "))
 	}
-	res.Apply(gateOf(res))
-	return finish(ctx, res, *out, &session{target: &scenarios.Target{}}, stdout)
+	res.Apply(certify.GateOf(res))
+	return finish(ctx, res, *out, &session{Platform: &certify.Platform{Target: &scenarios.Target{}}}, stdout)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/scenarios"
 	"github.com/batchcert/batchcert/selftest"
 )
@@ -36,8 +37,8 @@ func runSelftest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 		if err != nil {
 			return nil, err
 		}
-		defer sess.close()
-		res, err := check(ctx, sess, scenarios.Config{}, nil)
+		defer sess.Close()
+		res, err := certify.Check(ctx, sess.Platform, scenarios.Config{OnToken: credentialsOf(ctx).add})
 		if err == nil && len(fs) == 0 {
 			clean, cleanSess = res, sess
 		}

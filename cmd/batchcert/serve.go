@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/refplatform"
 )
 
@@ -87,7 +88,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return nil
 	}
 	c.Faults = *faults
-	srv, world, err := newReference(c)
+	srv, world, err := certify.NewReference(c)
 	if err != nil {
 		return err
 	}
@@ -135,25 +136,4 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	case <-time.After(15 * time.Second):
 		return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("reference platform did not stop in 15 s")}
 	}
-}
-
-// newReference builds a reference platform from c and returns the world it serves.
-func newReference(c refplatform.Config) (*refplatform.Server, *refplatform.World, error) {
-	world := refplatform.DefaultWorld()
-	if c.WorldFile != "" {
-		w, err := refplatform.LoadWorld(c.WorldFile)
-		if err != nil {
-			return nil, nil, batchcert.Usagef("%w", err)
-		}
-		world, c.WorldFile = w, ""
-	}
-	opts, err := c.Options()
-	if err != nil {
-		return nil, nil, batchcert.Usagef("%w", err)
-	}
-	srv, err := refplatform.New(append(opts, refplatform.WithWorld(world))...)
-	if err != nil {
-		return nil, nil, batchcert.Usagef("%w", err)
-	}
-	return srv, world, nil
 }
