@@ -19,9 +19,9 @@ func init() {
 		FaultTagsFirstOnly: "create keeps only the first TagDTO2 of its tags list: query with select=tags answers one tag, " +
 			"and only the first pair is bound (RULE.tags-list, RULE.tags-bound)",
 		FaultDeviceListFirstTwo: "a DeviceList task gets subtasks for the first 2 devices of its list only (the fan-out reads one " +
-			"batch and never the next), while query echoes the whole list (RULE.subtask-per-device)",
+			"batch and never the next), while query echoes the whole list (RSP.query.totalCnt)",
 		FaultDetailsLastPageDropped: "details answers the last page empty when totalCount is a multiple of pageSize " +
-			"(an off-by-one in the page count) (RULE.subtask-per-device, FLD.details.pageNo)",
+			"(an off-by-one in the page count) (FLD.details.pageNo)",
 		FaultTagBindingPerApp: "a (tagName, tagValue) pair a task used is bound for its own application only: another " +
 			"application may use it again (RULE.tags-bound: 'used on the platform')",
 		FaultDetailsByTaskName: "details finds a task's subtasks by its taskName, which is unique per application only " +

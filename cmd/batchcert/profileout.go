@@ -206,11 +206,17 @@ func (p servedProfile) render() string {
 	for _, t := range p.world.BoundTags {
 		bound[t.Name] = true
 	}
+	var free []string
 	for _, n := range p.world.TagNames {
 		if !bound[n] {
-			w("  tagName: %s", n)
-			break
+			free = append(free, n)
 		}
+	}
+	if len(free) > 0 {
+		w("  tagName: %s", free[0])
+	}
+	if len(free) > 1 {
+		w("  tagNames: [%s]   # registered tag names for tasks with several tags", strings.Join(free, ", "))
 	}
 	if len(p.world.BoundTags) > 0 {
 		w("  boundTag: {name: %s, value: %s}", p.world.BoundTags[0].Name, p.world.BoundTags[0].Value)
