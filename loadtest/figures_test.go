@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/refplatform"
 )
 
@@ -27,6 +28,7 @@ import (
 //	go test -run TestFigures -figures -figures.vegeta /tmp/vegbin/vegeta ./loadtest
 //	go test -run TestFigures -figures -figures.rate 10000 -figures.duration 100s ./loadtest  # 1,000,000 requests
 //	go test -run TestFigures -figures -figures.profile /tmp/prof ./loadtest  # heap.pprof, goroutine.pprof
+//	go test -run TestFigures -figures -figures.tls -figures.conn new-connection -figures.rate 500 ./loadtest  # handshake cost
 //
 // The reference platform runs in a child process (this test binary re-executed), so the CPU
 // and peak memory reported are the load generator's alone, comparable with the vegeta CLI's.
@@ -36,9 +38,15 @@ var (
 	figuresDuration = flag.Duration("figures.duration", 10*time.Second, "duration of the figures run")
 	figuresVegeta   = flag.String("figures.vegeta", "", "path of a vegeta CLI binary to compare CPU with")
 	figuresProfile  = flag.String("figures.profile", "", "`dir` for heap and goroutine profiles taken at the run's goroutine peak")
+	figuresTLS      = flag.Bool("figures.tls", false, "serve the reference over two-way TLS (a client certificate required)")
+	figuresConn     = flag.String("figures.conn", "keep-alive", "connection model of the generator: keep-alive or new-connection")
 )
 
-const serveEnv = "BATCHCERT_LOADTEST_SERVE_REFERENCE"
+const (
+	serveEnv = "BATCHCERT_LOADTEST_SERVE_REFERENCE"
+	// serveTLSEnv names the child's TLS directory and client CA: "dir:ca.pem".
+	serveTLSEnv = "BATCHCERT_LOADTEST_SERVE_TLS"
+)
 
 // TestServeReference is the child process of TestFigures: a reference platform with a
 // throttle that never bites, until its standard input closes.
@@ -46,7 +54,11 @@ func TestServeReference(t *testing.T) {
 	if os.Getenv(serveEnv) == "" {
 		t.Skip("child process of TestFigures only")
 	}
-	srv, err := refplatform.New(refplatform.WithThrottle(refplatform.ThrottleConfig{Limit: 1 << 30, Window: time.Second, Type: refplatform.ThrottleFixed}))
+	opts := []refplatform.Option{refplatform.WithThrottle(refplatform.ThrottleConfig{Limit: 1 << 30, Window: time.Second, Type: refplatform.ThrottleFixed})}
+	if dir, ca, ok := strings.Cut(os.Getenv(serveTLSEnv), ":"); ok {
+		opts = append(opts, refplatform.WithTLS(dir), refplatform.WithClientCA(ca, true))
+	}
+	srv, err := refplatform.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +66,7 @@ func TestServeReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	fmt.Printf("URL %s\n", srv.URL())
+	fmt.Printf("URL %s %s\n", srv.URL(), srv.CertFile())
 	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
 }
 
@@ -68,8 +80,18 @@ func TestFigures(t *testing.T) {
 	if !*figures {
 		t.Skip("run with -figures")
 	}
+	model, err := apiclient.ParseConnModel(*figuresConn)
+	if err != nil {
+		t.Fatal(err)
+	}
 	child := exec.Command(os.Args[0], "-test.run", "^TestServeReference$")
 	child.Env = append(os.Environ(), serveEnv+"=1")
+	var certFile, keyFile string
+	if *figuresTLS {
+		dir := t.TempDir()
+		certFile, keyFile = writeClientCert(t, dir)
+		child.Env = append(child.Env, serveTLSEnv+"="+filepath.Join(dir, "server")+":"+certFile)
+	}
 	stdin, _ := child.StdinPipe()
 	out, _ := child.StdoutPipe()
 	if err := child.Start(); err != nil {
@@ -80,7 +102,16 @@ func TestFigures(t *testing.T) {
 	if err != nil || !strings.HasPrefix(line, "URL ") {
 		t.Fatalf("reference child: %q %v", line, err)
 	}
-	tgt := Target{BaseURL: strings.TrimSpace(strings.TrimPrefix(line, "URL ")), Apps: testApps, Fixture: worldFixture(refplatform.DefaultWorld())}
+	base, serverCert, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "URL ")), " ")
+	tgt := Target{BaseURL: base, Apps: testApps, Fixture: worldFixture(refplatform.DefaultWorld()), Conn: model}
+	if *figuresTLS {
+		c, err := apiclient.NewHTTPClient(apiclient.Options{TLS: apiclient.TLS{CAFile: serverCert, CertFile: certFile, KeyFile: keyFile}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Timeout = DefaultHTTPTimeout
+		tgt.Client = c
+	}
 
 	resultsPath := filepath.Join(t.TempDir(), "results.gob")
 	f, err := os.Create(resultsPath)
@@ -109,6 +140,10 @@ func TestFigures(t *testing.T) {
 	t.Logf("batchcert: rate %.0f req/s for %s: achieved %.1f req/s (%.2f %% off), %d requests, errors %.3f %%, p50 %s p99 %s",
 		*figuresRate, *figuresDuration, st.Achieved, 100*(st.Achieved-*figuresRate) / *figuresRate, st.Requests, 100*st.ErrorRate, st.P50, st.P99)
 	t.Logf("batchcert: CPU %s, %.1f µs per request; peak RSS %d MiB", cpu, float64(cpu.Microseconds())/float64(st.Requests), ru.Maxrss/1024)
+	if c := res.Connections; c != nil {
+		t.Logf("batchcert: connections %s (tls %v): %d requests, %d dials, %d TLS handshakes, mean %s each, %.1f µs of handshake per request",
+			c.Model, *figuresTLS, c.Requests, c.Dials, c.Handshakes, c.HandshakeMean, float64(c.HandshakeTime.Microseconds())/float64(max(c.Requests, 1)))
+	}
 
 	if *figuresVegeta == "" {
 		return
@@ -122,6 +157,12 @@ func TestFigures(t *testing.T) {
 		"-output", filepath.Join(t.TempDir(), "vegeta.gob")}
 	for k, vs := range req.Header {
 		args = append(args, "-header", k+": "+vs[0])
+	}
+	if *figuresTLS {
+		args = append(args, "-root-certs", serverCert, "-cert", certFile, "-key", keyFile)
+	}
+	if model == apiclient.NewConnection {
+		args = append(args, "-keepalive=false")
 	}
 	m, err := runMeasured(*figuresVegeta, args, "GET "+req.URL.String()+"\n")
 	if err != nil {
