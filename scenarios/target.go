@@ -106,7 +106,6 @@ type Fixtures struct {
 	Method         string   `yaml:"method"`
 	TagName        string   `yaml:"tagName"`
 	TagNames       []string `yaml:"tagNames"` // registered names for several tags on one task (at least 2)
-	TagNames       []string `yaml:"tagNames"` // registered names for several tags on one task (at least 2)
 	BoundTag       *Tag     `yaml:"boundTag"`
 	Groups         struct {
 		Small *Group `yaml:"small"` // a 3-device group with mixed outcomes
