@@ -1,0 +1,148 @@
+package contracts
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// ledgerStep is one answer fed to a ledger: a query answer, or a details answer to a query.
+type ledgerStep struct {
+	task  *BatchTask
+	query string // details' raw query string
+	page  SubtaskPage
+}
+
+func sub(device, status string) Subtask {
+	return Subtask{Status: status, Param: SubtaskParam{DeviceID: device}}
+}
+
+func page(total int, subs ...Subtask) SubtaskPage {
+	return SubtaskPage{TotalCount: total, TaskDetails: subs}
+}
+
+// The four-device task of the consistency scenario, finished: one device of each behaviour.
+func mixedTimeout() *BatchTask {
+	return &BatchTask{TaskID: "t", Status: StatusTimeout, TotalCnt: 4, SuccessCnt: 1, FailCnt: 1, TimeoutCnt: 1, ExpiredCnt: 1, CompleteCnt: 3}
+}
+
+func running() *BatchTask {
+	return &BatchTask{TaskID: "t", Status: StatusRunning, TotalCnt: 4, SuccessCnt: 1, CompleteCnt: 1}
+}
+
+var (
+	okA, failB, tmoC, pendD = sub("a", SubtaskSuccess), sub("b", SubtaskFail), sub("c", SubtaskTimeout), sub("d", SubtaskPending)
+)
+
+func TestLedger(t *testing.T) {
+	t.Parallel()
+	sent := &CreateRequest{Param: Param{Type: "DeviceList", DeviceList: []string{"a", "b", "c", "d"}}}
+	cases := []struct {
+		name, reason string
+		steps        []ledgerStep
+		want         []string // substrings of the violations of the last step, in any order; none: clean
+	}{
+		{name: "finished pages partition", reason: "two full pages of size 2 after Timeout agree with the counters",
+			steps: []ledgerStep{{task: mixedTimeout()}, {query: "pageSize=2", page: page(4, okA, failB)},
+				{query: "pageSize=2&pageNo=1", page: page(4, tmoC, pendD)}}},
+		{name: "running pages may move", reason: "before the task finished a device may show on two pages (the order may follow the status)",
+			steps: []ledgerStep{{task: running()}, {query: "pageSize=2", page: page(4, okA, sub("b", SubtaskWaitResult))},
+				{query: "pageSize=2&pageNo=1", page: page(4, sub("b", SubtaskFail), pendD)}}},
+		{name: "overlap", reason: "page 1 repeats page 0's last subtask after the task finished",
+			steps: []ledgerStep{{task: mixedTimeout()}, {query: "pageSize=2", page: page(4, okA, failB)},
+				{query: "pageSize=2&pageNo=1", page: page(4, failB, tmoC)}},
+			want: []string{"device b is on page 0 and on page 1", "pages 0..1 of size 2 hold 3 distinct subtasks"}},
+		{name: "short page", reason: "page 0 of size 2 of 4 subtasks holds one, at any moment",
+			steps: []ledgerStep{{query: "pageSize=2", page: page(4, okA)}},
+			want:  []string{"page 0 of size 2 holds 1 subtasks, but totalCount 4 leaves 2"}},
+		{name: "past the end", reason: "a page past the end holds nothing",
+			steps: []ledgerStep{{query: "pageSize=2&pageNo=5", page: page(4, okA)}},
+			want:  []string{"page 5 of size 2 holds 1 subtasks, but totalCount 4 leaves 0"}},
+		{name: "running status filter not counted", reason: "a running task's filtered count and page may be read at two instants",
+			steps: []ledgerStep{{task: running()}, {query: "status=Success", page: page(2, okA)}}},
+		{name: "filter", reason: "a Fail filter answers a Success subtask",
+			steps: []ledgerStep{{query: "status=Fail", page: page(1, okA)}}, want: []string{"status is Success on a page filtered by status Fail"}},
+		{name: "filtered count of a finished task", reason: "status=Fail of a finished task counts every subtask",
+			steps: []ledgerStep{{task: mixedTimeout()}, {query: "status=Fail", page: page(4, failB)}},
+			want:  []string{"totalCount is 4 for status Fail, but the Timeout task counts 1 in failCnt", "holds 1 subtasks, but totalCount 4 leaves 4"}},
+		{name: "WaitResult after the end", reason: "a finished task lists a subtask still waiting",
+			steps: []ledgerStep{{task: mixedTimeout()}, {query: "", page: page(4, okA, failB, sub("c", SubtaskWaitResult), pendD)}},
+			want:  []string{"1 subtasks are WaitResult", "all 1 pages hold 0 subtasks Timeout", "all 1 pages hold 1 subtasks WaitResult"}},
+		{name: "expired counted as timeout", reason: "details shows the offline device Pending, query counts no expired subtask",
+			steps: []ledgerStep{{task: &BatchTask{TaskID: "t", Status: StatusTimeout, TotalCnt: 4, SuccessCnt: 1, FailCnt: 1, TimeoutCnt: 2, CompleteCnt: 4}},
+				{query: "status=Pending", page: page(1, pendD)}},
+			want: []string{"totalCount is 1 for status Pending, but the Timeout task counts 0 in expiredCnt", "1 subtasks are Pending"}},
+		{name: "status changes after the end", reason: "a device answered Fail after the task finished is later Success",
+			steps: []ledgerStep{{task: mixedTimeout()}, {query: "deviceId=b", page: page(1, failB)}, {query: "deviceId=b", page: page(1, sub("b", SubtaskSuccess))}},
+			want:  []string{"device b is Success, but an earlier answer"}},
+		{name: "not a device create named", reason: "a DeviceList task lists a device of another task",
+			steps: []ledgerStep{{query: "", page: page(4, okA, failB, tmoC, sub("z", SubtaskPending))}},
+			want:  []string{"device z is not one create named"}},
+		{name: "totalCnt below details", reason: "a query answers fewer subtasks than details already listed",
+			steps: []ledgerStep{{query: "", page: page(4, okA, failB, tmoC, pendD)}, {task: &BatchTask{TaskID: "t", Status: StatusRunning, TotalCnt: 3}}},
+			want:  []string{"totalCnt is 3, but details already counted 4"}},
+		{name: "frozen", reason: "a Complete task answers Running later",
+			steps: []ledgerStep{{task: &BatchTask{TaskID: "t", Status: StatusComplete, TotalCnt: 4, SuccessCnt: 4, CompleteCnt: 4}},
+				{task: &BatchTask{TaskID: "t", Status: StatusRunning, TotalCnt: 4, SuccessCnt: 4, CompleteCnt: 4}}},
+			want: []string{"status is Running, but the task was already answered Complete"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var l Ledger
+			l.Created(sent)
+			var got []string
+			for _, s := range c.steps {
+				got = got[:0]
+				if s.task != nil {
+					_, vs := l.Query(*s.task)
+					for _, v := range vs {
+						got = append(got, v.Message)
+					}
+					continue
+				}
+				q, err := url.ParseQuery(s.query + "&taskId=t")
+				if err != nil {
+					t.Fatal(err)
+				}
+				pq, ok := ParsePageQuery(q)
+				if !ok {
+					t.Fatalf("query %q not judged", s.query)
+				}
+				_, vs := l.Details(pq, s.page)
+				for _, v := range vs {
+					got = append(got, v.Message)
+				}
+			}
+			all := strings.Join(got, "\n")
+			for _, w := range c.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("%s: want a violation %q, got:\n%s", c.reason, w, all)
+				}
+			}
+			if len(c.want) == 0 && len(got) > 0 {
+				t.Errorf("%s: want none, got:\n%s", c.reason, all)
+			}
+		})
+	}
+}
+
+func TestParsePageQuery(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		raw    string
+		ok     bool
+		no, sz int
+	}{
+		{"taskId=t", true, 0, 25}, {"taskId=t&pageNo=2&pageSize=3", true, 2, 3},
+		{"taskId=t&pageSize=251", false, 0, 0}, {"taskId=t&pageNo=-1", false, 0, 0},
+		{"taskId=t&pageNo=x", false, 0, 0}, {"pageNo=1", false, 0, 0},
+		{"taskId=t&pageNo=99999999999999999999", false, 0, 0},
+	} {
+		q, _ := url.ParseQuery(c.raw)
+		pq, ok := ParsePageQuery(q)
+		if ok != c.ok || (ok && (pq.PageNo != c.no || pq.PageSize != c.sz)) {
+			t.Errorf("%s: %+v %v, want ok %v pageNo %d pageSize %d", c.raw, pq, ok, c.ok, c.no, c.sz)
+		}
+	}
+}
