@@ -418,7 +418,9 @@ func (l *Ledger) partition(j *judgement, q PageQuery, p SubtaskPage, unfiltered 
 	if g.total > 0 {
 		last = (g.total - 1) / q.PageSize
 	}
-	if g.done || last > maxJudgedPageNo {
+	// Fewer pages answered than there are pages: not every page was seen (this also bounds the
+	// loop below by the number of answers, whatever totalCount a platform claims).
+	if g.done || len(g.pages) <= last {
 		return
 	}
 	for n := 0; n <= last; n++ {

@@ -146,3 +146,15 @@ func TestParsePageQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerHugeTotal: a finished task's page claiming a vast totalCount is judged at once, not
+// by walking every page number it implies.
+func TestLedgerHugeTotal(t *testing.T) {
+	t.Parallel()
+	var l Ledger
+	l.Query(*mixedTimeout())
+	q, _ := ParsePageQuery(url.Values{"taskId": {"t"}, "pageSize": {"1"}})
+	if _, vs := l.Details(q, page(1<<62, okA)); len(vs) == 0 {
+		t.Fatal("a totalCount of 2^62 for a 4-subtask task passed")
+	}
+}
