@@ -296,7 +296,6 @@ func targetVars(t *Target) vars {
 		v["boundTagName"], v["boundTagValue"] = f.BoundTag.Name, f.BoundTag.Value
 	}
 	multiVars(v, f)
-	multiVars(v, f)
 	for name, g := range map[string]*Group{"smallGroup": f.Groups.Small, "largeGroup": f.Groups.Large} {
 		if g != nil {
 			v[name+"Name"], v[name+"Id"], v[name+"Size"] = g.Name, g.ID, g.Size
