@@ -49,11 +49,14 @@ func WriteReports(dir string, res *batchcert.Results, o ReportOptions) ([]string
 }
 
 // Redact removes every credential from what the reports render of res: check messages,
-// violations and evidence, the verdict's reasons and why the run is incomplete.
+// violations and evidence, the verdict's reasons and why the run is incomplete. Values
+// shorter than reports.MinSecretLen are ignored (they would match by chance).
 func Redact(res *batchcert.Results, credentials []string) {
 	redact := func(s string) string {
 		for _, v := range credentials {
-			s = strings.ReplaceAll(s, v, "***")
+			if len(v) >= reports.MinSecretLen {
+				s = strings.ReplaceAll(s, v, "***")
+			}
 		}
 		return s
 	}

@@ -3,8 +3,10 @@
 // profile (and, as on the command line, the reading profile, readings and known failures),
 // and run it with suite.Run. Each check of the certification suite is a subtest named after
 // it; a failed one fails with require/assert messages carrying its violations and evidence
-// (request, response and a curl reproducer, credentials redacted). The checks are the ones
-// `batchcert check` runs: the same code (scenarios.Check) decides them.
+// (request, response and a curl reproducer, credentials redacted). The run is the one
+// `batchcert check` makes, or with Load the one `batchcert certify` makes (the suite, then the
+// throttle probe, the task-limit race and a capacity step): the same pipeline
+// (certify.Run) decides them.
 package certsuite
 
 import (
@@ -12,11 +14,13 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stretchr/testify/suite"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/contracts"
 	"github.com/batchcert/batchcert/scenarios"
 )
@@ -29,9 +33,11 @@ const DefaultTimeout = 30 * time.Minute
 type Suite struct {
 	suite.Suite
 
-	// TargetFile is a target profile (the -target flag); Target, when set, is used instead.
+	// TargetFile is a target profile (the -target flag); Target, when set, is used instead,
+	// and Platform (e.g. certify.StartReference's embedded reference) instead of both.
 	TargetFile string
 	Target     *scenarios.Target
+	Platform   *certify.Platform
 	// Profile is the reading profile (-profile; "" is doc-strict) and Readings changes single
 	// readings of it, by id or option (-reading NAME=VALUE).
 	Profile  string
@@ -47,36 +53,49 @@ type Suite struct {
 	// Gate is the verdict's coverage gate (zero: the CLI's default, every MUST a client can
 	// provoke exercised).
 	Gate batchcert.Gate
+	// Load runs the load probes after the suite, as `batchcert certify` does, each probe's
+	// checks subtests like the suite's (nil: the suite alone, as `batchcert check`). Its zero
+	// value is the CLI's defaults: on a real platform the capacity step stays within the
+	// declared throttle.
+	Load *certify.Load
 
 	// Results are the run's results, set by SetupSuite.
 	Results *batchcert.Results
 }
 
-// SetupSuite runs the certification once; its checks are judged by the Test methods.
+// SetupSuite runs the certification once (certify.Run); its checks are judged by the Test
+// methods. Every secret and token the run knows is redacted from the results.
 func (s *Suite) SetupSuite() {
 	r := s.Require()
-	target := s.Target
-	if target == nil {
-		r.NotEmpty(s.TargetFile, "certsuite: set Suite.TargetFile or Suite.Target")
-		var err error
-		target, err = scenarios.LoadTarget(s.TargetFile)
-		r.NoError(err, "certsuite: the target profile")
+	p := s.Platform
+	if p == nil {
+		target := s.Target
+		if target == nil {
+			r.NotEmpty(s.TargetFile, "certsuite: set Suite.TargetFile, Suite.Target or Suite.Platform")
+			var err error
+			target, err = scenarios.LoadTarget(s.TargetFile)
+			r.NoError(err, "certsuite: the target profile")
+		}
+		secrets := s.Secrets
+		if secrets == nil {
+			secrets = os.LookupEnv
+		}
+		p = &certify.Platform{Target: target, Secrets: secrets}
+		r.NoError(certify.CheckProfile(target, secrets), "certsuite: the target profile")
 	}
 	if len(s.KnownFailures) > 0 {
-		t := *target
-		t.KnownFailures = append(append([]scenarios.KnownFailure{}, target.KnownFailures...), s.KnownFailures...)
-		target = &t
+		t := *p.Target
+		t.KnownFailures = append(append([]scenarios.KnownFailure{}, p.Target.KnownFailures...), s.KnownFailures...)
+		q := *p
+		q.Target = &t
+		p = &q
 	}
 	profile := s.Profile
 	if profile == "" {
-		profile = target.Profile
+		profile = p.Target.Profile
 	}
 	if profile == "" {
 		profile = contracts.DefaultProfile
-	}
-	secrets := s.Secrets
-	if secrets == nil {
-		secrets = os.LookupEnv
 	}
 	timeout := s.Timeout
 	if timeout <= 0 {
@@ -84,9 +103,15 @@ func (s *Suite) SetupSuite() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	res, err := scenarios.Check(ctx, scenarios.Config{Target: target, Profile: contracts.ProfileSpec(profile, s.Readings),
-		Run: s.Scenarios, Secrets: secrets, Gate: s.Gate})
+	var mu sync.Mutex
+	creds := p.SecretValues()
+	onToken := func(tok string) { mu.Lock(); creds = append(creds, tok); mu.Unlock() }
+	res, err := certify.Run(ctx, p, certify.Config{Suite: scenarios.Config{Profile: contracts.ProfileSpec(profile, s.Readings),
+		Run: s.Scenarios, Gate: s.Gate}, Load: s.Load, OnToken: onToken})
 	r.NoError(err, "certsuite: the certification run")
+	mu.Lock()
+	certify.Redact(res, creds)
+	mu.Unlock()
 	s.Results = res
 }
 

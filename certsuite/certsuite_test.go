@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/suite"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/certsuite"
 	"github.com/batchcert/batchcert/refplatform"
 	"github.com/batchcert/batchcert/scenarios"
@@ -162,4 +163,34 @@ func TestTeamSuiteUnderFault(t *testing.T) {
 	assert.Contains(t, text, "RSP.create.taskID", "the failure names the requirement the fault breaks")
 	assert.Contains(t, text, "reproduce: curl", "the failure carries the evidence")
 	assert.NotContains(t, text, "primary-secret", "secrets never appear")
+}
+
+// TestTeamSuiteWithProbes: with Load the team's suite runs the whole certify pipeline, the
+// suite then the throttle probe, the task-limit race and a capacity step, and each probe's
+// checks are subtests too; here on the embedded reference (its clock driven through the
+// control API, so the probes take seconds).
+func TestTeamSuiteWithProbes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("certifies a whole platform")
+	}
+	p, err := certify.StartReference(refplatform.DefaultConfig())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = p.Close() })
+	s := &teamSuite{}
+	s.Platform, s.Load = p, &certify.Load{}
+	suite.Run(t, s)
+	res := s.Results
+	require.NotNil(t, res)
+	require.NotNil(t, res.Load, "the probes did not run")
+	assert.NotNil(t, res.Load.Throttle, "no throttle probe")
+	assert.NotNil(t, res.Load.TaskLimit, "no task-limit race")
+	assert.NotNil(t, res.Load.Capacity, "no capacity step")
+	scenariosSeen := map[string]bool{}
+	for _, c := range res.Checks {
+		scenariosSeen[c.Scenario] = true
+	}
+	for _, sc := range []string{"load/throttle", "load/tasklimit", "load-capacity"} {
+		assert.True(t, scenariosSeen[sc], "no check of %s among the subtests", sc)
+	}
+	assert.Equal(t, batchcert.Conformant, res.Verdict, "the clean reference with its probes: %v", res.VerdictReasons)
 }

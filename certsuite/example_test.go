@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/suite"
 
+	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/certsuite"
 	"github.com/batchcert/batchcert/scenarios"
 )
@@ -26,6 +27,9 @@ func TestPlatform(t *testing.T) {
 		KnownFailures: []scenarios.KnownFailure{
 			{Check: "tags/.*", Reason: "tags ship in release 4.2 (TICKET-123)"},
 		},
+		// The load probes too, as batchcert certify runs them: the capacity step stays
+		// within the declared throttle (of every app of apps.pool together).
+		Load: &certify.Load{},
 	}})
 }
 
