@@ -181,6 +181,41 @@ func printLoad(w io.Writer, l *batchcert.LoadResults) {
 		fmt.Fprintf(w, "%-22s sustained %s (p99 SLO %s, %s)\n", "capacity", batchcert.FormatRate(c.Sustained),
 			batchcert.FormatDuration(c.SLOp99), batchcert.Plural(len(c.Steps), "step"))
 	}
+	printConnections(w, l)
+}
+
+// printConnections says how the probes reached the target when it is worth saying: a model
+// other than keep-alive, or TLS handshakes to account for.
+func printConnections(w io.Writer, l *batchcert.LoadResults) {
+	var probes []*batchcert.Connections
+	if l.Throttle != nil {
+		probes = append(probes, l.Throttle.Connections)
+	}
+	if l.TaskLimit != nil {
+		probes = append(probes, l.TaskLimit.Connections)
+	}
+	if l.Capacity != nil {
+		probes = append(probes, l.Capacity.Connections)
+	}
+	var sum batchcert.Connections
+	for _, c := range probes {
+		if c == nil {
+			continue
+		}
+		sum.Model = c.Model
+		sum.Requests += c.Requests
+		sum.Dials += c.Dials
+		sum.Handshakes += c.Handshakes
+		sum.HandshakeTime += c.HandshakeTime
+	}
+	if sum.Model == "" || (sum.Model == string(apiclient.KeepAlive) && sum.Handshakes == 0) {
+		return
+	}
+	line := fmt.Sprintf("%s: %d requests, %d connections", sum.Model, sum.Requests, sum.Dials)
+	if sum.Handshakes > 0 {
+		line += fmt.Sprintf(", %d TLS handshakes (mean %s)", sum.Handshakes, batchcert.FormatDuration(sum.HandshakeTime/time.Duration(sum.Handshakes)))
+	}
+	fmt.Fprintf(w, "%-22s %s\n", "connections", line)
 }
 
 // loadFlagSet is the flag set of load PROBE, and of bare load, so that load -h lists them.

@@ -76,3 +76,38 @@ profile: doc-strict
 		}
 	}
 }
+
+// TestConnFlag: -conn picks the probes' connection model and the results record it; a model
+// that does not exist is a usage error.
+func TestConnFlag(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	stdout, stderr, code := runCLI(t, "load", "tasklimit", "-conn", "new-connection", "-out", dir)
+	if code != batchcert.ExitConformant {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res batchcert.Results
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	tl := res.Load.TaskLimit
+	if tl == nil || tl.Connections == nil || tl.Connections.Model != "new-connection" {
+		t.Fatalf("task-limit result %+v: want its connections recorded as new-connection", tl)
+	}
+	if c := tl.Connections; c.Dials < c.Requests {
+		t.Errorf("new-connection: %d dials for %d requests, want one per request", c.Dials, c.Requests)
+	}
+	for _, cmd := range []string{"load", "certify"} {
+		args := []string{cmd, "-conn", "pipelined", "-out", t.TempDir()}
+		if cmd == "load" {
+			args = []string{cmd, "throttle", "-conn", "pipelined", "-out", t.TempDir()}
+		}
+		if _, stderr, code := runCLI(t, args...); code != batchcert.ExitUsage || !strings.Contains(stderr, "-conn") {
+			t.Errorf("%s -conn pipelined: exit %d, want 2 naming -conn\n%s", cmd, code, stderr)
+		}
+	}
+}
