@@ -162,16 +162,20 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 		return
 	}
 	// A burst starts on a budget of its own: every task slot of the app free (a race on the
-	// task limit), and room in the throttle window for every copy (or an empty window).
+	// task limit), and room in the throttle window for every copy (or an empty window). A burst
+	// not run leaves the rest of its scenario unrun too: the steps after it mean to meet the
+	// state it makes (a spent quota, a full task limit).
 	if app, taskApp, err := r.requestApps(c.Request, r.vars); err == nil {
 		if c.Request.Method == "POST" && c.Request.Path == createPath {
 			if err := r.s.budget.acquire(ctx, taskApp, 0); err != nil {
 				r.skipStep(st, err.Error())
+				r.blocked = burstNotRun(st, err)
 				return
 			}
 		}
 		if err := r.s.pacer.wait(ctx, app, count); err != nil {
 			r.skipStep(st, err.Error())
+			r.blocked = burstNotRun(st, err)
 			return
 		}
 	}
