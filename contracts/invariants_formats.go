@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ import (
 //   - RULE.integer-literal: a member the docs type Integer is written as a JSON integer, without
 //     a fraction or an exponent (3, not 3.0 or 3e0).
 //   - RULE.subtask-error-json: a subtask's error is a string holding {"error_code","error_desc"}.
+
+// IntegerFormIntegral is reading AMB.R13's lenient value: an Integer may be written 3.0 or 3e0.
+const IntegerFormIntegral = "integral"
 
 // StartTimeSkew is how far startTime may lie outside the window the platform's Date headers
 // give for create: the Date header's one-second resolution, and the clocks of the host that
@@ -123,11 +127,12 @@ var integerPointers = map[string][]string{
 func IntegerMembers(op string) []string { return integerPointers[op] }
 
 // CheckIntegerLiterals checks RULE.integer-literal on a success answer's raw body: every member
-// the docs type Integer that is a JSON number is written as an integer literal. A member of
-// another JSON type is the schema's to report.
-func CheckIntegerLiterals(op string, raw []byte) batchcert.Violations {
+// the docs type Integer that is a JSON number is written as an integer literal, unless the
+// profile reads AMB.R13 as integral. A member of another JSON type, or a number with a
+// fraction under that reading, is the schema's to report.
+func CheckIntegerLiterals(p Profile, op string, raw []byte) batchcert.Violations {
 	ptrs := integerPointers[op]
-	if len(ptrs) == 0 || !hasFractionOrExponent(raw) {
+	if len(ptrs) == 0 || p.Accepts(ReadingIntegerForm, IntegerFormIntegral) || !hasFractionOrExponent(raw) {
 		return nil
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
@@ -145,10 +150,19 @@ func CheckIntegerLiterals(op string, raw []byte) batchcert.Violations {
 		}
 		if n, ok := v.(json.Number); ok && strings.ContainsAny(string(n), ".eE") {
 			vs = append(vs, formatViolation(op, "RULE.integer-literal", ptr,
-				"%s is %s: the docs type it Integer, and an Integer is written without a fraction or exponent (%s)", ptr, n, integerForm(n)))
+				"%s is %s: the docs type it Integer, written without a fraction or an exponent (%s; reading AMB.R13 integerForm %s%s)",
+				ptr, n, integerForm(n), p.Value(ReadingIntegerForm), integralRefusal(p, n)))
 		}
 	}
 	return vs
+}
+
+// integralRefusal names reading AMB.R13=integral when n would pass under it.
+func integralRefusal(p Profile, n json.Number) string {
+	if _, ok := integralLiteral(n); ok {
+		return "; " + p.Refusal(ReadingIntegerForm, IntegerFormIntegral)
+	}
+	return ""
 }
 
 func integerForm(n json.Number) string {
@@ -185,9 +199,10 @@ func hasFractionOrExponent(raw []byte) bool {
 }
 
 // CheckSubtaskErrors checks RULE.subtask-error-json on a details answer: every subtask's error,
-// when present and not empty, is a string holding a JSON object with an error_code (a string,
-// or a number) and an error_desc string.
-func CheckSubtaskErrors(raw []byte) batchcert.Violations {
+// when present and not empty, is a string holding an error body, {"error_code","error_desc"}
+// as the profile reads error bodies (AMB.7: doc-strict a string code; lenient also a numeric
+// code or {resultcode, resultmsg}).
+func CheckSubtaskErrors(p Profile, raw []byte) batchcert.Violations {
 	if !bytes.Contains(raw, []byte(`"error"`)) {
 		return nil
 	}
@@ -206,18 +221,19 @@ func CheckSubtaskErrors(raw []byte) batchcert.Violations {
 			continue // absent, null or not a string: the schema's to report
 		}
 		ptr := fmt.Sprintf("/taskDetails/%d/error", i)
-		var body map[string]any
-		if err := json.Unmarshal([]byte(text), &body); err != nil {
+		b := DecodeBody([]byte(text))
+		if _, isObj := b.Object(); !isObj {
 			vs = append(vs, formatViolation("queryTaskDetails", "RULE.subtask-error-json", ptr,
 				"error %s is no JSON object; the docs say it is a string holding {\"error_code\",\"error_desc\"}", clipText(text)))
 			continue
 		}
-		code, desc := body["error_code"], body["error_desc"]
-		_, codeStr := code.(string)
-		_, codeNum := code.(float64)
-		if _, descStr := desc.(string); !(codeStr || codeNum) || !descStr {
+		if _, _, ok, l := ParseErrorBody(p, b); !ok {
+			why := ""
+			if l != "" {
+				why = " (reading AMB.7 errorBody " + p.ErrorBody + "; " + p.Refusal(ReadingErrorBody, ErrorBodyLenient) + ")"
+			}
 			vs = append(vs, formatViolation("queryTaskDetails", "RULE.subtask-error-json", ptr,
-				"error %s does not hold an error_code and an error_desc string", clipText(text)))
+				"error %s does not hold {\"error_code\": string, \"error_desc\": string}%s", clipText(text), why))
 		}
 	}
 	return vs
@@ -228,4 +244,62 @@ func clipText(s string) string {
 		s = s[:97] + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// schemaOp is the operation whose success answers a schema describes, for the Integer members.
+var schemaOp = map[Schema]string{SchemaBatchTask: "queryBatchTask", SchemaSubtaskPage: "queryTaskDetails", SchemaLoginResponse: "login"}
+
+// normalizeIntegers rewrites, under AMB.R13=integral, each Integer member written with a zero
+// fraction or an exponent (3.0, 3e0) as the integer literal, so the layers downstream (and a
+// decoder into int) see the doc-strict form; a fraction (3.5) is left for the schema to refuse.
+// m is the body's object, own copies it on the first write (NormalizeBody's copy-on-write).
+func normalizeIntegers(p Profile, schema Schema, m map[string]any, own func() map[string]any, applied []string) []string {
+	ptrs := integerPointers[schemaOp[schema]]
+	if len(ptrs) == 0 || !p.Accepts(ReadingIntegerForm, IntegerFormIntegral) {
+		return applied
+	}
+	did := false
+	for _, ptr := range ptrs {
+		keys := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
+		var n json.Number
+		var ok bool
+		switch len(keys) {
+		case 1:
+			n, ok = m[keys[0]].(json.Number)
+		case 2:
+			inner, _ := m[keys[0]].(map[string]any)
+			n, ok = inner[keys[1]].(json.Number)
+		}
+		lit, integral := integralLiteral(n)
+		if !ok || !integral || lit == string(n) {
+			continue
+		}
+		if len(keys) == 1 {
+			own()[keys[0]] = json.Number(lit)
+		} else {
+			inner := maps.Clone(m[keys[0]].(map[string]any))
+			inner[keys[1]] = json.Number(lit)
+			own()[keys[0]] = inner
+		}
+		did = true
+	}
+	if did {
+		applied = append(applied, LenIntegerIntegral)
+	}
+	return applied
+}
+
+// integralLiteral is n's integer literal when n has a zero fraction (3.0, 3e0, 30e-1).
+func integralLiteral(n json.Number) (string, bool) {
+	if n == "" {
+		return "", false
+	}
+	if !strings.ContainsAny(string(n), ".eE") {
+		return string(n), true
+	}
+	f, err := n.Float64()
+	if err != nil || f != float64(int64(f)) || f > 1<<53 || f < -(1<<53) {
+		return "", false
+	}
+	return strconv.FormatInt(int64(f), 10), true
 }

@@ -34,6 +34,28 @@ func TestCheckCharset(t *testing.T) {
 
 func TestCheckIntegerLiterals(t *testing.T) {
 	t.Parallel()
+	strict, err := ProfileByName("doc-strict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lenient, err := ProfileByName("lenient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs := CheckIntegerLiterals(lenient, "queryBatchTask", []byte(`{"totalCnt":3.0}`)); len(vs) != 0 {
+		t.Errorf("lenient (AMB.R13=integral): %v", vs)
+	}
+	if vs := CheckIntegerLiterals(strict, "queryBatchTask", []byte(`{"totalCnt":3.0}`)); len(vs) != 1 || !strings.Contains(vs[0].Message, "AMB.R13=integral") {
+		t.Errorf("doc-strict names no reading: %v", vs)
+	}
+	b, applied := Normalize(lenient, SchemaBatchTask, []byte(`{"totalCnt":3.0,"progress":3.33e2,"successRate":1.5,"param":{"type":"DeviceList","maxRetransmit":2.0}}`))
+	if strings.Join(applied, ",") != LenIntegerIntegral || !strings.Contains(string(b), `"totalCnt":3}`) ||
+		!strings.Contains(string(b), `"progress":333`) || !strings.Contains(string(b), `"successRate":1.5`) || !strings.Contains(string(b), `"maxRetransmit":2,`) {
+		t.Errorf("lenient normalization: %s %v", b, applied)
+	}
+	if _, applied := Normalize(strict, SchemaBatchTask, []byte(`{"totalCnt":3.0}`)); len(applied) != 0 {
+		t.Errorf("doc-strict normalized %v", applied)
+	}
 	for body, want := range map[string]string{
 		`{"totalCnt":3,"progress":333,"taskName":"a.b 1e5","param":{"maxRetransmit":2}}`: "",
 		`{"totalCnt":3.0,"progress":333}`:                                                "/totalCnt",
@@ -43,7 +65,7 @@ func TestCheckIntegerLiterals(t *testing.T) {
 		`{"startTime":1709294400000.0}`:                                                  "", // no Integer member
 		`not json 3.0`:                                                                   "",
 	} {
-		vs := CheckIntegerLiterals("queryBatchTask", []byte(body))
+		vs := CheckIntegerLiterals(strict, "queryBatchTask", []byte(body))
 		var got []string
 		for _, v := range vs {
 			got = append(got, v.Pointer)
@@ -55,26 +77,40 @@ func TestCheckIntegerLiterals(t *testing.T) {
 			t.Errorf("%s: violations at %v, want %q", body, got, want)
 		}
 	}
-	if vs := CheckIntegerLiterals("login", []byte(`{"expiresIn":3600.0}`)); len(vs) != 1 {
+	if vs := CheckIntegerLiterals(strict, "login", []byte(`{"expiresIn":3600.0}`)); len(vs) != 1 {
 		t.Errorf("login expiresIn 3600.0: %v", vs)
 	}
-	if vs := CheckIntegerLiterals("createBatchTask", []byte(`{"taskID":"1.0"}`)); len(vs) != 0 {
+	if vs := CheckIntegerLiterals(strict, "createBatchTask", []byte(`{"taskID":"1.0"}`)); len(vs) != 0 {
 		t.Errorf("create: %v", vs)
 	}
 }
 
 func TestCheckSubtaskErrors(t *testing.T) {
 	t.Parallel()
+	strict, err := ProfileByName("doc-strict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lenient, err := ProfileByName("lenient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	numeric := `{"taskDetails":[{"status":"Fail","error":"{\"error_code\":50252,\"error_desc\":\"x\"}"}]}`
+	if vs := CheckSubtaskErrors(lenient, []byte(numeric)); len(vs) != 0 {
+		t.Errorf("lenient, a numeric code: %v", vs)
+	}
+	if vs := CheckSubtaskErrors(strict, []byte(numeric)); len(vs) != 1 || !strings.Contains(vs[0].Message, "AMB.7") {
+		t.Errorf("doc-strict, a numeric code: %v", vs)
+	}
 	for body, n := range map[string]int{
 		`{"taskDetails":[{"status":"Fail","error":"{\"error_code\":\"DEVICE_FAIL\",\"error_desc\":\"x\"}"}]}`: 0,
-		`{"taskDetails":[{"status":"Fail","error":"{\"error_code\":50252,\"error_desc\":\"x\"}"}]}`:           0,
 		`{"taskDetails":[{"status":"Success","error":""},{"status":"Success"}]}`:                              0,
 		`{"taskDetails":[{"status":"Fail","error":"The device failed."}]}`:                                    1,
 		`{"taskDetails":[{"status":"Fail","error":"{\"error_code\":\"X\"}"}]}`:                                1,
 		`{"taskDetails":[{"status":"Fail","error":"[1,2]"},{"status":"Fail","error":"{}"}]}`:                  2,
 		`{"taskDetails":[{"status":"Fail","error":{"error_code":"X"}}]}`:                                      0, // not a string: the schema's
 	} {
-		if vs := CheckSubtaskErrors([]byte(body)); len(vs) != n {
+		if vs := CheckSubtaskErrors(strict, []byte(body)); len(vs) != n {
 			t.Errorf("%s: %d violations %v, want %d", body, len(vs), vs, n)
 		}
 	}

@@ -27,6 +27,7 @@ const (
 	OptQueryAppIDLength       = "queryAppIdLength"       // AMB.R11: checked | unchecked | either
 	OptUnknownTaskID          = "unknownTaskId"          // AMB.R12: not-found | invalid | either
 	OptUnknownAppIDStatus     = "unknownAppIdStatus"     // AMB.6: 200 | 403 | either
+	OptIntegerForm            = "integerForm"            // AMB.R13: literal | integral
 )
 
 // Reading ids the code decides on (the catalog's ambiguities).
@@ -44,6 +45,7 @@ const (
 	ReadingAuthOrder       = "AMB.R1"
 	ReadingQueryAppIDLen   = "AMB.R11"
 	ReadingUnknownTaskID   = "AMB.R12"
+	ReadingIntegerForm     = "AMB.R13"
 	ErrorBodyGateway       = "gateway" // AMB.7: resultcode/resultmsg for the gateway's codes only
 	ErrorBodyLenient       = "lenient" // AMB.7: resultcode/resultmsg for any code, numeric codes
 	QueryParamFileID       = "fileid"  // AMB.4: query's param may carry fileId
@@ -71,6 +73,7 @@ const (
 	LenStartTimeRFC3339   = "starttime-rfc3339"
 	LenStartTimeEpochMs   = "starttime-epochms"
 	LenParamFileID        = "param-fileid"
+	LenIntegerIntegral    = "integer-integral"
 )
 
 // DefaultProfile is the profile a run uses unless told otherwise.
@@ -246,6 +249,7 @@ var leniencyReading = map[string][2]string{
 	LenStartTimeRFC3339:   {ReadingTimeFormat, Any},
 	LenStartTimeEpochMs:   {ReadingTimeFormat, Any},
 	LenParamFileID:        {ReadingQueryParam, QueryParamFileID},
+	LenIntegerIntegral:    {ReadingIntegerForm, IntegerFormIntegral},
 }
 
 // ReadingOf returns the reading id and value a leniency name stands for (ok false for an
@@ -401,6 +405,7 @@ func NormalizeBody(p Profile, schema Schema, b *Body) (*Body, []string) {
 			}
 		}
 	}
+	applied = normalizeIntegers(p, schema, m, own, applied)
 	if len(applied) == 0 {
 		return b, nil
 	}

@@ -57,9 +57,14 @@ func (p *platform) formatsView(v *TaskView, t *task, c counters) {
 var integerMembers = []string{"timeout", "progress", "totalCnt", "successCnt", "failCnt", "timeoutCnt",
 	"expiredCnt", "completeCnt", "successRate"}
 
-// formatsAnswer renders a query answer under fault counters-float; without it, v as is.
+// readingIntegerIntegral is the AMB.R13 mode: Integer members written with a zero fraction.
+const readingIntegerIntegral = "integral"
+
+// formatsAnswer renders a query answer under fault counters-float or reading AMB.R13=integral
+// (the same answer: a fault under doc-strict, a reading the lenient profile accepts); without
+// either, v as is.
 func (p *platform) formatsAnswer(v any) any {
-	if !p.fault(FaultCountersFloat) {
+	if !p.fault(FaultCountersFloat) && p.reading(ReadingIntegerForm) != readingIntegerIntegral {
 		return v
 	}
 	b, err := json.Marshal(v)

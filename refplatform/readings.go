@@ -30,6 +30,7 @@ const (
 	ReadingAuthOrder       = "AMB.R1"
 	ReadingQueryAppIDLen   = "AMB.R11"
 	ReadingUnknownTaskID   = "AMB.R12"
+	ReadingIntegerForm     = "AMB.R13"
 	readingErrorBodyAll    = "lenient"
 	readingErrorBodyGW     = "gateway"
 	readingGatewayFirst    = "gateway-first"
@@ -62,6 +63,7 @@ var readingModes = []ReadingMode{
 	{ReadingAuthOrder, "authOrder", readingGatewayFirst, "a gateway checks app_key and Authorization first: a missing header or an unknown app_key answers 403/1010005"},
 	{ReadingQueryAppIDLen, "queryAppIdLength", readingAppIDUnchecked, "query and details look up an appId of any length: over 64 characters it names no application, 403/100203"},
 	{ReadingUnknownTaskID, "unknownTaskId", readingTaskIDChecked, "query and details answer a taskId that is not in the reference's id format (24 lower-case hex digits) 400/100022"},
+	{ReadingIntegerForm, "integerForm", readingIntegerIntegral, "query answers its Integer members (counters, progress, successRate, timeout) with a zero fraction: 3.0"},
 }
 
 // ReadingModes lists every reading value the reference can serve, sorted by id and value.

@@ -137,7 +137,7 @@ func (c *contract) ValidateExchange(ctx context.Context, op string, ex *Exchange
 				Pointer: "header/Content-Type", Message: fmt.Sprintf("Content-Type %q is not application/json", ct)})
 		}
 	}
-	vs = append(vs, formatViolations(op, ex, isErr)...)
+	vs = append(vs, formatViolations(c.p, op, ex, isErr)...)
 	switch {
 	case isErr && !ok:
 		vs = append(vs, batchcert.Violation{Source: "schema", Operation: op, Requirement: "RULE.error-body",

@@ -64,7 +64,7 @@ func formatsRequirements(op string, isErr, graphql bool) []string {
 }
 
 // formatViolations are the format rules' violations of one answer of op (ValidateExchange).
-func formatViolations(op string, ex *Exchange, isErr bool) batchcert.Violations {
+func formatViolations(p contracts.Profile, op string, ex *Exchange, isErr bool) batchcert.Violations {
 	var vs batchcert.Violations
 	if ex.GraphQL == nil {
 		vs = append(vs, contracts.CheckCharset(op, ex.RespHeader.Get("Content-Type"))...)
@@ -72,9 +72,9 @@ func formatViolations(op string, ex *Exchange, isErr bool) batchcert.Violations 
 	if isErr || ex.Status != http.StatusOK {
 		return vs
 	}
-	vs = append(vs, contracts.CheckIntegerLiterals(op, ex.RespBody)...)
+	vs = append(vs, contracts.CheckIntegerLiterals(p, op, ex.RespBody)...)
 	if op == "queryTaskDetails" {
-		vs = append(vs, contracts.CheckSubtaskErrors(ex.RespBody)...)
+		vs = append(vs, contracts.CheckSubtaskErrors(p, ex.RespBody)...)
 	}
 	return vs
 }

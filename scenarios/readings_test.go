@@ -34,6 +34,7 @@ func TestReadings(t *testing.T) {
 		{"AMB.R1", "gateway-first", "^errors-(query|create|details)$", "a gateway answers missing headers and unknown app_keys 403/1010005"},
 		{"AMB.R11", "unchecked", "^(errors-query|boundaries-query-appid|boundaries-details-appid)$", "a long appId names no application"},
 		{"AMB.R12", "invalid", "^errors-(query|details)$", "a malformed taskId is invalid input"},
+		{"AMB.R13", "integral", "^errors-query$", "query's Integer members written 3.0"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.reading+"="+tc.value, func(t *testing.T) {

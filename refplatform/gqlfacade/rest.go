@@ -57,7 +57,7 @@ func translate(status int, body []byte, out any) error {
 	gatewayShape(probe)
 	_, hasCode := probe["error_code"]
 	if status >= 200 && status < 300 && !hasCode {
-		dec := json.NewDecoder(bytes.NewReader(body))
+		dec := json.NewDecoder(bytes.NewReader(integralNumbers(body)))
 		dec.UseNumber()
 		if err := dec.Decode(out); err != nil {
 			return internalError(status, fmt.Errorf("the platform's answer does not fit the schema: %w", err))
