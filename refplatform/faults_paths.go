@@ -31,8 +31,8 @@ func (p *platform) applyFaults(st *state) {
 		st.throttle.cfg.Limit += 10
 	}
 	st.throttle.neverReset = p.fault(FaultThrottleNeverResets)
-	p.applyEverywhereFaults(st)
 	p.applyMultiFaults(st)
+	p.applyEverywhereFaults(st)
 }
 
 // throttleKey is what the throttle counts calls by: the application (AMB.9), or the access
@@ -80,6 +80,7 @@ func (p *platform) visible(t *task, owner string) bool {
 
 // writeErr writes an error answer, in the shape and with the status the faults dictate.
 func (p *platform) writeErr(w http.ResponseWriter, op string, e *apiError) {
+	w = p.formatsErrorWriter(w)
 	status := e.status
 	switch {
 	case e.code == CodeTaskNotExist && p.fault(FaultHTTP105005As400):

@@ -76,6 +76,7 @@ func (p *platform) reset() {
 
 // ServeHTTP routes the platform's five operations and the GraphQL facade.
 func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.stampDate(w)
 	op, h := p.route(r.URL.Path)
 	defer func() {
 		if v := recover(); v != nil {
@@ -412,6 +413,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		TotalCnt: c.total, SuccessCnt: c.success, FailCnt: c.fail, TimeoutCnt: c.timeout,
 		ExpiredCnt: c.expired, CompleteCnt: c.completeCnts,
 		SuccessRate: permille(c.success, c.total, false), Param: &t.param}
+	p.formatsView(&v, t, c)
 	p.readingView(&v, c)
 	if p.fault(FaultStartTimeRFC3339) {
 		v.StartTime = t.start.UTC().Format(time.RFC3339)
@@ -423,7 +425,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		}
 		v.Tags = &tags
 	}
-	writeJSON(w, http.StatusOK, p.readingAnswer(p.faultyView(v, t, c, now), t.id))
+	writeJSON(w, http.StatusOK, p.formatsAnswer(p.readingAnswer(p.faultyView(v, t, c, now), t.id)))
 	return nil
 }
 
@@ -514,7 +516,7 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 			continue
 		}
 		o, e := subtaskResult(stt)
-		all = append(all, SubtaskView{Status: p.subtaskStatus(stt), Output: o, Error: e,
+		all = append(all, SubtaskView{Status: p.subtaskStatus(stt), Output: o, Error: p.formatsSubtaskError(e),
 			Param: SubtaskParam{DeviceID: s.device, CommandID: s.commandID}})
 	}
 	pageNo = p.detailsPageNo(pageNo, pageSize, len(all))
