@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // The run budget: what the suite knows of its own footprint on the target's declared limits.
@@ -48,8 +50,7 @@ type budget struct {
 	// scale is platform seconds per real second (limits.timeScale), to turn task timeouts into
 	// real time.
 	scale float64
-	now   func() time.Time
-	sleep func(context.Context, time.Duration) error
+	clock apiclient.Clock // real time
 	say   func(format string, args ...any)
 	// query reads a task's status through the client; "" when the answer said nothing usable.
 	query   func(ctx context.Context, t *ledgerTask) string
@@ -76,7 +77,7 @@ func (b *budget) created(app, alias, id string, timeoutMinutes int) {
 	if timeoutMinutes <= 0 {
 		timeoutMinutes = 2880 // unknown: the documented maximum
 	}
-	now := b.now()
+	now := b.clock.Now()
 	due := now.Add(b.real(time.Duration(timeoutMinutes)*time.Minute) + b.real(time.Minute))
 	b.tasks[id] = &ledgerTask{ID: id, App: app, Alias: alias, Created: now, Due: due}
 }
@@ -109,7 +110,7 @@ func (b *budget) unfinished(app string) []*ledgerTask {
 }
 
 func (b *budget) unfinishedLocked(app string) []*ledgerTask {
-	now := b.now()
+	now := b.clock.Now()
 	var out []*ledgerTask
 	for _, t := range b.tasks {
 		if t.App != app || t.Finished {
@@ -146,7 +147,7 @@ func (b *budget) refresh(ctx context.Context, app string) {
 		b.observe(t.ID, b.query(ctx, t))
 	}
 	b.mu.Lock()
-	b.last = b.now()
+	b.last = b.clock.Now()
 	b.mu.Unlock()
 }
 
@@ -160,7 +161,7 @@ func (b *budget) acquire(ctx context.Context, app string, need int) error {
 	if need <= 0 || need > b.limit {
 		need = b.limit
 	}
-	start := b.now()
+	start := b.clock.Now()
 	said := false
 	for {
 		held := b.unfinished(app)
@@ -168,7 +169,7 @@ func (b *budget) acquire(ctx context.Context, app string, need int) error {
 			return nil
 		}
 		b.mu.Lock()
-		stale := b.now().Sub(b.last) >= slotRefresh
+		stale := b.clock.Now().Sub(b.last) >= slotRefresh
 		b.mu.Unlock()
 		if stale {
 			b.refresh(ctx, app)
@@ -176,13 +177,13 @@ func (b *budget) acquire(ctx context.Context, app string, need int) error {
 				return nil
 			}
 		}
-		waited := b.now().Sub(start)
+		waited := b.clock.Now().Sub(start)
 		if waited > b.maxWait {
 			return &budgetError{fmt.Sprintf("waited %s for %d free task slot(s) of %s; this run still holds %d unfinished task(s) (the first due by %s)",
 				roundDur(waited), need, app, len(held), held[0].Due.Format(time.RFC3339))}
 		}
 		d := slotRefresh
-		if until := held[0].Due.Sub(b.now()); until < d {
+		if until := held[0].Due.Sub(b.clock.Now()); until < d {
 			d = max(until, 10*time.Millisecond)
 		}
 		if !said {
@@ -190,7 +191,7 @@ func (b *budget) acquire(ctx context.Context, app string, need int) error {
 				need, app, len(held), b.limit, held[0].Due.Format("15:04:05"), roundDur(slotRefresh))
 			said = true
 		}
-		if err := b.sleep(ctx, d); err != nil {
+		if err := b.clock.Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -240,14 +241,15 @@ type pacer struct {
 	mu     sync.Mutex
 	limit  int
 	window time.Duration // real time, margin included
-	// platformWindow is the declared window in platform time (what the control API advances).
+	// platformWindow is the declared window in platform time (what platform advances).
 	platformWindow time.Duration
-	control        *controller
-	sleep          func(context.Context, time.Duration) error
-	now            func() time.Time
-	say            func(format string, args ...any)
-	maxWait        time.Duration
-	calls          map[string][]time.Time
+	// platform, on a reference with a control API, is its clock: a full window is advanced
+	// instead of waited for. clock is real time.
+	platform apiclient.Clock
+	clock    apiclient.Clock
+	say      func(format string, args ...any)
+	maxWait  time.Duration
+	calls    map[string][]time.Time
 }
 
 // pacerMargin is how many calls of a window the pacer leaves unused (user calls, skew).
@@ -283,7 +285,7 @@ func (p *pacer) record(app string, n int) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := p.now()
+	now := p.clock.Now()
 	log := p.pruneLocked(app, now)
 	for i := 0; i < n; i++ {
 		log = append(log, now)
@@ -303,11 +305,11 @@ func (p *pacer) waitRoom(ctx context.Context, app string, n int, logged bool) er
 		return nil
 	}
 	room := p.limit - p.margin()
-	start := p.now()
+	start := p.clock.Now()
 	said := false
 	for {
 		p.mu.Lock()
-		now := p.now()
+		now := p.clock.Now()
 		log := p.pruneLocked(app, now)
 		fits := len(log)+n <= room || len(log) == 0
 		if fits {
@@ -318,10 +320,10 @@ func (p *pacer) waitRoom(ctx context.Context, app string, n int, logged bool) er
 			p.mu.Unlock()
 			return nil
 		}
-		if p.control != nil {
+		if p.platform != nil {
 			p.mu.Unlock()
 			secs := int(p.platformWindow/time.Second) + 1
-			if err := p.control.post(ctx, "/control/advance", map[string]int{"seconds": secs}); err != nil {
+			if err := p.platform.Sleep(ctx, time.Duration(secs)*time.Second); err != nil {
 				return err
 			}
 			p.mu.Lock()
@@ -336,7 +338,7 @@ func (p *pacer) waitRoom(ctx context.Context, app string, n int, logged bool) er
 		}
 		d := p.window - now.Sub(log[need-1])
 		p.mu.Unlock()
-		if waited := p.now().Sub(start); waited+d > p.maxWait && p.maxWait > 0 {
+		if waited := p.clock.Now().Sub(start); waited+d > p.maxWait && p.maxWait > 0 {
 			return &budgetError{fmt.Sprintf("the throttle budget of %s would take %s more (limit -max-wait %s)", app, roundDur(d), roundDur(p.maxWait))}
 		}
 		if !said && d >= time.Second {
@@ -344,7 +346,7 @@ func (p *pacer) waitRoom(ctx context.Context, app string, n int, logged bool) er
 				roundDur(d), app, len(log), p.limit, roundDur(p.window))
 			said = true
 		}
-		if err := p.sleep(ctx, d); err != nil {
+		if err := p.clock.Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -412,7 +414,7 @@ func loadState(r io.Reader, target string) (*runState, error) {
 func (s *Suite) snapshot() *runState {
 	st := &runState{Version: stateVersion, Target: s.target.BaseURL, Saved: time.Now(), Calls: map[string][]time.Time{}}
 	s.pacer.mu.Lock()
-	now := s.pacer.now()
+	now := s.pacer.clock.Now()
 	for app := range s.pacer.calls {
 		if log := s.pacer.pruneLocked(app, now); len(log) > 0 {
 			st.Calls[app] = append([]time.Time(nil), log...)
@@ -432,7 +434,7 @@ func (s *Suite) restore(ctx context.Context, st *runState) {
 	if st == nil {
 		return
 	}
-	now := s.now()
+	now := s.clock.Now()
 	s.pacer.mu.Lock()
 	if s.pacer.calls == nil {
 		s.pacer.calls = map[string][]time.Time{}

@@ -17,7 +17,7 @@ import (
 )
 
 func newTestPacer(f *fakeClock, limit int, window time.Duration) *pacer {
-	return &pacer{limit: limit, window: window, platformWindow: window, sleep: f.Sleep, now: f.Now,
+	return &pacer{limit: limit, window: window, platformWindow: window, clock: f,
 		say: func(string, ...any) {}, maxWait: time.Hour, calls: map[string][]time.Time{}}
 }
 
@@ -60,9 +60,9 @@ func TestStateCarriesTheBudget(t *testing.T) {
 	tg := &Target{BaseURL: "http://127.0.0.1:1"}
 	tg.Limits.Throttle.Limit, tg.Limits.Throttle.Window, tg.Limits.TaskLimit = 100, "60s", 10
 	mk := func() *Suite {
-		s := &Suite{target: tg, now: f.Now, sleep: f.Sleep}
+		s := &Suite{target: tg, clock: f}
 		s.pacer = newTestPacer(f, 100, time.Minute)
-		s.budget = &budget{limit: 10, tasks: map[string]*ledgerTask{}, scale: 1, now: f.Now, sleep: f.Sleep,
+		s.budget = &budget{limit: 10, tasks: map[string]*ledgerTask{}, scale: 1, clock: f,
 			say: func(string, ...any) {}, maxWait: time.Hour}
 		return s
 	}
@@ -114,7 +114,7 @@ func TestStateCarriesTheBudget(t *testing.T) {
 // the platform for their status, until one has finished.
 func TestLedgerWaitsForASlot(t *testing.T) {
 	f := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	b := &budget{limit: 2, tasks: map[string]*ledgerTask{}, scale: 1, now: f.Now, sleep: f.Sleep,
+	b := &budget{limit: 2, tasks: map[string]*ledgerTask{}, scale: 1, clock: f,
 		say: func(string, ...any) {}, maxWait: time.Hour}
 	b.created("app", "primary", "t1", 10)
 	b.created("app", "primary", "t2", 10)
@@ -191,7 +191,7 @@ steps:
 	var mu sync.Mutex
 	var progress bytes.Buffer
 	res, err := Check(context.Background(), Config{Target: tg, Secrets: lookupSecret, Scenarios: []*Scenario{sc},
-		Now: f.Now, Sleep: f.Sleep, Progress: lockedWriter{&mu, &progress}})
+		Clock: f, Progress: lockedWriter{&mu, &progress}})
 	if err != nil {
 		t.Fatal(err)
 	}

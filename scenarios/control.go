@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 )
 
 // controller drives the reference platform's control API.
@@ -45,6 +46,34 @@ func (c *controller) post(ctx context.Context, path string, v any) error {
 }
 
 func (c *controller) reset(ctx context.Context) error { return c.post(ctx, "/control/reset", nil) }
+
+// advance moves the reference's clock forward by d: the Advance of the suite's platform clock.
+func (c *controller) advance(ctx context.Context, d time.Duration) error {
+	return c.post(ctx, "/control/advance", map[string]float64{"seconds": d.Seconds()})
+}
+
+// now reads the reference's clock (GET /control/now): the Now of the suite's platform clock.
+// No wait is computed from it; a failed read gives the zero time.
+func (c *controller) now() time.Time {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultRequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.base, "/")+"/control/now", nil)
+	if err != nil {
+		return time.Time{}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return time.Time{}
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Now time.Time `json:"now"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&body) != nil {
+		return time.Time{}
+	}
+	return body.Now
+}
 
 func (c *controller) do(ctx context.Context, s *ControlStep) error {
 	if c == nil {

@@ -361,7 +361,7 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 				r.s.say("budget: %s met 105001 (task limit) although this run holds only %d of %s's %d task slots: other clients or an earlier run hold the rest; retrying every %s for up to %s",
 					r.sc.Name, r.s.budget.limit-r.s.budget.free(taskApp), taskApp, r.s.budget.limit, roundDur(step), roundDur(r.s.pacer.maxWait))
 			}
-			if err := r.s.sleep(ctx, step); err != nil {
+			if err := r.s.clock.Sleep(ctx, step); err != nil {
 				return nil, sel, err
 			}
 			slotWait += step

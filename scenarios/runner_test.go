@@ -97,7 +97,7 @@ func TestMissingNeedsSkip(t *testing.T) {
 	tg.Control = nil
 	tg.Apps.Frozen = nil
 	fake := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	res, err := Check(context.Background(), Config{Target: tg, Secrets: lookupSecret, Now: fake.Now, Sleep: fake.Sleep})
+	res, err := Check(context.Background(), Config{Target: tg, Secrets: lookupSecret, Clock: fake})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,8 +127,8 @@ func (r *scenarioRun) wait(ctx context.Context, st Step) {
 	if secs <= 0 {
 		return
 	}
-	if r.s.control != nil {
-		if err := r.s.control.do(ctx, &ControlStep{Advance: secs}); err != nil {
+	if r.s.platform != nil {
+		if err := r.s.platform.Sleep(ctx, time.Duration(secs)*time.Second); err != nil {
 			r.errorCheck(r.id(st, "wait"), nil, err)
 		}
 		return
@@ -142,7 +142,7 @@ func (r *scenarioRun) wait(ctx context.Context, st Step) {
 	if d >= time.Second {
 		r.s.say("%s: waiting %s for platform time to pass (%s)", r.sc.Name, roundDur(d), st.Name)
 	}
-	if err := r.s.sleep(ctx, d); err != nil {
+	if err := r.s.clock.Sleep(ctx, d); err != nil {
 		return
 	}
 }

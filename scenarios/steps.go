@@ -36,7 +36,7 @@ func (r *scenarioRun) poll(ctx context.Context, st Step) {
 	if mw := r.s.pacer.maxWait; r.s.control == nil && mw > 0 && deadline > mw {
 		deadline, capped = mw, true
 	}
-	start := r.s.now()
+	start := r.s.clock.Now()
 	var exs []*Exchange
 	var last *Exchange
 	var sel, met bool
@@ -58,26 +58,26 @@ func (r *scenarioRun) poll(ctx context.Context, st Step) {
 		if met = r.holds(p.Until, last); met {
 			break
 		}
-		if p.Advance > 0 && r.s.control != nil {
+		if p.Advance > 0 && r.s.platform != nil {
 			elapsed += time.Duration(p.Advance) * time.Second
 			if elapsed > deadline {
 				break
 			}
 			r.recordControl(st, &ControlStep{Advance: p.Advance})
-			if err := r.s.control.do(ctx, &ControlStep{Advance: p.Advance}); err != nil {
+			if err := r.s.platform.Sleep(ctx, time.Duration(p.Advance)*time.Second); err != nil {
 				r.failExpectations(st, st.Expect, batchcert.Errored, err.Error(), nil)
 				return
 			}
 			continue
 		}
-		if r.s.now().Sub(start)+interval > deadline {
+		if r.s.clock.Now().Sub(start)+interval > deadline {
 			break
 		}
-		if err := r.s.sleep(ctx, interval); err != nil {
+		if err := r.s.clock.Sleep(ctx, interval); err != nil {
 			return
 		}
 	}
-	r.validation(ctx, st, exs, sel, r.s.now().Sub(start))
+	r.validation(ctx, st, exs, sel, r.s.clock.Now().Sub(start))
 	if !met && capped && (last == nil || last.Err == nil) {
 		why := fmt.Sprintf("not run: step %q may wait %s of platform time for its condition, more than -max-wait %s; %d attempt(s) saw it unmet",
 			st.Name, p.Deadline, roundDur(r.s.pacer.maxWait), len(exs))

@@ -49,10 +49,11 @@ type Config struct {
 	// OnToken, when set, is told every access and refresh token the target issues during the
 	// run (the suite redacts them from every check; the CLI redacts its own output too).
 	OnToken func(token string)
-	// Now and Sleep are the clock the runner paces and polls real targets with; nil uses
-	// time.Now and a real timer. Tests inject a fake clock so nothing sleeps through real time.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock is the real time the runner paces and polls a target on its own clock with, and
+	// measures its waits in; nil is apiclient.RealClock. Tests inject a fake clock so nothing
+	// sleeps through real time. (On a target with a control API the run waits on the
+	// reference's clock instead, advanced through that API.)
+	Clock apiclient.Clock
 	// Transport overrides the target's transport: "rest" or "graphql". With graphql, create,
 	// query and details requests go to the target's GraphQL facade and its answers are read as
 	// the REST answers they stand for.
@@ -99,8 +100,10 @@ type Suite struct {
 	baseVars vars
 	seq      atomic.Int64
 	runID    string
-	now      func() time.Time
-	sleep    func(context.Context, time.Duration) error
+	// clock is real time (Config.Clock); platform, with a control API, is the reference's
+	// clock, which a wait advances (apiclient.AdvanceClock over /control/advance).
+	clock    apiclient.Clock
+	platform apiclient.Clock
 	severity map[string]batchcert.Severity
 	authMu   sync.Mutex
 	authLog  []*Exchange
@@ -166,12 +169,9 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	}
 	s := &Suite{ctx: ctx, cfg: cfg, target: t, contract: contract, redact: &redactor{},
 		runID: newRunID(), severity: map[string]batchcert.Severity{}}
-	s.now, s.sleep = cfg.Now, cfg.Sleep
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.sleep == nil {
-		s.sleep = sleepCtx
+	s.clock = cfg.Clock
+	if s.clock == nil {
+		s.clock = apiclient.RealClock{}
 	}
 	s.client = &client{base: base, http: hc, limit: DefaultBodyLimit, timeout: DefaultRequestTimeout}
 	if cfg.BodyLimit > 0 {
@@ -226,6 +226,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	}
 	if t.Control != nil && t.Control.URL != "" {
 		s.control = &controller{base: t.Control.URL, http: hc}
+		s.platform = apiclient.AdvanceClock{NowFunc: s.control.now, Advance: s.control.advance}
 	}
 	maxWait := cfg.MaxWait
 	if maxWait <= 0 {
@@ -235,10 +236,10 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	// The pacer's window, in real time, with a margin for the clocks' skew and the network.
 	realW := s.realDuration(w)
 	realW += realW/20 + 250*time.Millisecond
-	s.pacer = &pacer{limit: t.Limits.Throttle.Limit, window: realW, platformWindow: w, control: s.control,
-		sleep: s.sleep, now: s.now, say: s.say, maxWait: maxWait, calls: map[string][]time.Time{}}
+	s.pacer = &pacer{limit: t.Limits.Throttle.Limit, window: realW, platformWindow: w, platform: s.platform,
+		clock: s.clock, say: s.say, maxWait: maxWait, calls: map[string][]time.Time{}}
 	s.budget = &budget{limit: t.Limits.TaskLimit, tasks: map[string]*ledgerTask{}, scale: s.timeScale(),
-		now: s.now, sleep: s.sleep, say: s.say, maxWait: maxWait}
+		clock: s.clock, say: s.say, maxWait: maxWait}
 	s.budget.query = s.queryTask
 	for _, r := range contract.Requirements() {
 		s.severity[r.ID] = r.Severity
@@ -253,18 +254,6 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		s.baseVars["loadApp"], s.baseVars["loadAppId"], s.baseVars["otherApp"] = "primary", s.baseVars["primaryAppId"], "secondary"
 	}
 	return s, nil
-}
-
-// sleepCtx waits d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
-		return nil
-	}
 }
 
 func (s *Suite) uniq() string { return fmt.Sprintf("%s-%d", s.runID, s.seq.Add(1)) }
