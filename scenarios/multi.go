@@ -8,13 +8,16 @@ package scenarios
 
 // multiNeedTexts say which fixture a multiplicity need stands for, for the SKIP reason.
 var multiNeedTexts = map[string]string{
-	"severalDevices": "severalDevices (fixtures.deviceIds with at least 2 devices)",
+	"severalDevices": "severalDevices (fixtures.deviceIds with 2 to 250 devices: one details page holds them all)",
 	"tagNames":       "tagNames (fixtures.tagNames with at least 2 registered tag names)",
 }
 
+// maxPageSize is details' largest pageSize (FLD.details.pageSize).
+const maxPageSize = 250
+
 // multiNeeds adds the multiplicity needs a target meets to has.
 func multiNeeds(has map[string]bool, f Fixtures) {
-	has["severalDevices"] = len(f.DeviceIDs) >= 2
+	has["severalDevices"] = len(f.DeviceIDs) >= 2 && len(f.DeviceIDs) <= maxPageSize
 	has["tagNames"] = len(f.TagNames) >= 2
 }
 
