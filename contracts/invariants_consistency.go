@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 
@@ -30,6 +31,8 @@ const (
 	RuleDetailsAgree = "RULE.details-agree"
 	// RuleFinalFrozen: a finished task's status and counters never change.
 	RuleFinalFrozen = "RULE.final-frozen"
+	// RuleTaskStable: what create fixed about a task answers the same on every read.
+	RuleTaskStable = "RULE.task-stable"
 )
 
 // Subtask statuses of details (api-reference §4; reading AMB.R8: an expired subtask stays
@@ -119,6 +122,20 @@ type Ledger struct {
 	// status is each subtask's status answered after the task was seen finished, by device.
 	status map[string]string
 	groups map[groupKey]*pageGroup
+	// first is the first query answer, for RULE.task-stable.
+	first *BatchTask
+	// ended is each subtask answered in a status it never leaves (Success, Fail, Timeout),
+	// at any moment, by device; counted and listed are the largest counter and the largest
+	// status-filtered totalCount answered for each of those statuses.
+	ended           map[string]string
+	counted, listed map[string]int
+}
+
+// endStatuses are the subtask statuses a subtask never leaves (reading AMB.R8).
+var endStatuses = []string{SubtaskSuccess, SubtaskFail, SubtaskTimeout}
+
+func isEnd(status string) bool {
+	return status == SubtaskSuccess || status == SubtaskFail || status == SubtaskTimeout
 }
 
 // groupKey is one filter and page size: the pages that partition one set of subtasks.
@@ -216,12 +233,60 @@ func (l *Ledger) Query(t BatchTask) ([]string, batchcert.Violations) {
 			j.add(RuleDetailsAgree, "/totalCnt", "the task is %s with totalCnt %d, but create named %d devices (one subtask per device)", t.Status, t.TotalCnt, n)
 		}
 	}
+	l.stable(j, t)
+	l.endBounds(j, t)
 	l.maxTotalCnt = max(l.maxTotalCnt, t.TotalCnt)
 	if l.final == nil && finished(t.Status) {
 		f := t
 		l.final = &f
 	}
 	return j.result()
+}
+
+// stable judges the fields create fixed against the task's first answer: they never change.
+func (l *Ledger) stable(j *judgement, t BatchTask) {
+	if l.first == nil {
+		f := t
+		l.first = &f
+		return
+	}
+	f := l.first
+	j.judge(RuleTaskStable)
+	for _, c := range []struct{ name, now, then string }{
+		{"appId", t.AppID, f.AppID}, {"taskName", t.TaskName, f.TaskName}, {"taskType", t.TaskType, f.TaskType},
+		{"startTime", t.StartTime, f.StartTime}, {"operator", t.Operator, f.Operator}, {"taskFrom", t.TaskFrom, f.TaskFrom},
+		{"timeout", strconv.Itoa(t.Timeout), strconv.Itoa(f.Timeout)},
+	} {
+		if c.now != c.then {
+			j.add(RuleTaskStable, "/"+c.name, "%s is %q, but an earlier read of the task answered %q", c.name, c.now, c.then)
+		}
+	}
+	if !reflect.DeepEqual(canonical(t.Param), canonical(f.Param)) {
+		j.add(RuleTaskStable, "/param", "param is %s, but an earlier read of the task answered %s", short(canonical(t.Param)), short(canonical(f.Param)))
+	}
+}
+
+// endBounds judges a query answer's counters of the statuses a subtask never leaves against
+// what details listed before: no counter is below the subtasks already listed in its status.
+func (l *Ledger) endBounds(j *judgement, t BatchTask) {
+	if l.counted == nil {
+		l.counted = map[string]int{}
+	}
+	seen := map[string]int{}
+	for _, st := range l.ended {
+		seen[st]++
+	}
+	for _, st := range endStatuses {
+		name, n, _ := counterOf(&t, st)
+		listed := max(seen[st], l.listed[st])
+		if listed > 0 {
+			j.judge(RuleDetailsAgree)
+		}
+		if n < listed {
+			j.add(RuleDetailsAgree, "/"+name, "%s is %d, but details already listed %d subtasks %s, a status a subtask never leaves", name, n, listed, st)
+		}
+		l.counted[st] = max(l.counted[st], n)
+	}
 }
 
 // counterOf is the final counter a subtask status is counted in (reading AMB.R8: an expired
@@ -292,10 +357,47 @@ func (l *Ledger) Details(q PageQuery, p SubtaskPage) ([]string, batchcert.Violat
 		}
 		l.maxTotal = max(l.maxTotal, p.TotalCount)
 	}
+	l.endDetails(j, q, p)
 	if f != nil {
 		l.afterFinal(j, q, p, unfiltered)
 	}
 	return j.result()
+}
+
+// endDetails judges a page against what holds at any moment of the statuses a subtask never
+// leaves: a subtask listed in one keeps it, and a status filter's totalCount is never below the
+// counter answered before.
+func (l *Ledger) endDetails(j *judgement, q PageQuery, p SubtaskPage) {
+	if l.ended == nil {
+		l.ended, l.listed = map[string]string{}, map[string]int{}
+	}
+	for i, s := range p.TaskDetails {
+		d := s.Param.DeviceID
+		if d == "" {
+			continue
+		}
+		if was, ok := l.ended[d]; ok {
+			j.judge(RuleDetailsAgree)
+			if was != s.Status {
+				j.add(RuleDetailsAgree, fmt.Sprintf("/taskDetails/%d/status", i), "device %s is %s, but an earlier answer listed it %s, a status a subtask never leaves", d, s.Status, was)
+			}
+			continue
+		}
+		if isEnd(s.Status) {
+			l.ended[d] = s.Status
+		}
+	}
+	if !isEnd(q.Status) || q.DeviceID != "" || q.CommandID != "" {
+		return
+	}
+	if n := l.counted[q.Status]; n > 0 {
+		j.judge(RuleDetailsAgree)
+		if p.TotalCount < n {
+			name, _, _ := counterOf(&BatchTask{}, q.Status)
+			j.add(RuleDetailsAgree, "/totalCount", "totalCount is %d for status %s, but the task already counted %d in %s", p.TotalCount, q.Status, n, name)
+		}
+	}
+	l.listed[q.Status] = max(l.listed[q.Status], p.TotalCount)
 }
 
 // filters judges what holds of a filtered page at any moment: only what it asked for, devices

@@ -73,3 +73,45 @@ func (p *platform) timeoutAsFail(v *TaskView, c counters) {
 		v.FailCnt, v.TimeoutCnt = c.fail+c.timeout, 0
 	}
 }
+
+// More consistency faults: a query cache behind the live details, and a startTime that is the
+// task's last change rather than its creation.
+const (
+	FaultQueryCountersStale  = "query-counters-stale"
+	FaultStartTimeLastUpdate = "starttime-last-update"
+	QueryCacheLag            = 30 * time.Second
+)
+
+func init() {
+	registerFaults(map[string]string{
+		FaultQueryCountersStale: "query answers status and counters from a cache refreshed 30 s behind, while details is " +
+			"live: a subtask details already lists Success is not yet in successCnt (RULE.details-agree)",
+		FaultStartTimeLastUpdate: "query answers as startTime the instant of the task's latest subtask change instead of " +
+			"its creation (an updated-at column read for created-at) (RULE.task-stable)",
+	})
+}
+
+// queryClock is the instant query computes a task's status and counters at: now, or under
+// fault query-counters-stale the cache's instant, QueryCacheLag earlier.
+func (p *platform) queryClock(now time.Time) time.Time {
+	if p.fault(FaultQueryCountersStale) {
+		return now.Add(-QueryCacheLag)
+	}
+	return now
+}
+
+// consistencyView applies fault starttime-last-update to v, the answer for t at now.
+func (p *platform) consistencyView(v *TaskView, t *task, now time.Time) {
+	if !p.fault(FaultStartTimeLastUpdate) {
+		return
+	}
+	last := t.start
+	for _, s := range t.subs {
+		for _, at := range []time.Time{s.deliverAt, s.answerAt} {
+			if !at.IsZero() && !at.After(now) && !at.After(t.end) && at.After(last) {
+				last = at
+			}
+		}
+	}
+	v.StartTime = last.UTC().Format(StartTimeLayout)
+}

@@ -66,5 +66,20 @@ func consistencyDeviations() []deviation {
 					" details-timeout=", e.details("app-primary", "status=Timeout&taskId="+id).json(t)["totalCount"])
 			},
 			clean: "fail=1 timeout=1 complete=5 details-timeout=1", faulty: "fail=2 timeout=0 complete=5 details-timeout=1"},
+		{fault: FaultQueryCountersStale, reason: "6 s in, details lists dev-trio-1 Success, query's cache of 30 s earlier counts none (RULE.details-agree)",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "stale", group("trio")))
+				e.advance(6 * time.Second)
+				listed := e.details("app-primary", "status=Success&taskId="+id).json(t)["totalCount"]
+				v := e.query("app-primary", id, "").json(t)
+				return fmt.Sprint("details=", listed, " successCnt=", v["successCnt"], " status=", v["status"])
+			}, clean: "details=1 successCnt=1 status=Running", faulty: "details=1 successCnt=0 status=Pending"},
+		{fault: FaultStartTimeLastUpdate, reason: "dev-lone's answer 3 s in moves startTime (RULE.task-stable)",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "start", nil))
+				first := e.query("app-primary", id, "").json(t)["startTime"]
+				e.advance(5 * time.Second)
+				return fmt.Sprint(first, " ", e.query("app-primary", id, "").json(t)["startTime"])
+			}, clean: "20240301T120000Z 20240301T120000Z", faulty: "20240301T120000Z 20240301T120003Z"},
 	}
 }

@@ -405,7 +405,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		return errAt(http.StatusNotFound, CodeTaskNotExist)
 	}
 	now := p.clock.Now()
-	c := t.state(now)
+	c := t.state(p.queryClock(now))
 	v := TaskView{AppID: t.app, TaskID: t.id, TaskName: t.name, Operator: t.operator,
 		TaskFrom: TaskFrom, TaskType: t.taskType, Status: c.status,
 		StartTime: t.start.UTC().Format(StartTimeLayout), Timeout: t.timeout,
@@ -414,6 +414,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		ExpiredCnt: c.expired, CompleteCnt: c.completeCnts,
 		SuccessRate: permille(c.success, c.total, false), Param: &t.param}
 	p.formatsView(&v, t, c)
+	p.consistencyView(&v, t, now)
 	p.readingView(&v, c)
 	if p.fault(FaultStartTimeRFC3339) {
 		v.StartTime = t.start.UTC().Format(time.RFC3339)
