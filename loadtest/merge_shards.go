@@ -187,6 +187,8 @@ func MergeShardsOf(count int, paths ...string) (*ShardMerge, error) {
 		for _, a := range m.Apps {
 			cs.Apps = append(cs.Apps, a.Alias)
 		}
+		sm.Capacity.Apps = append(sm.Capacity.Apps, cs.Apps...)
+		sm.Capacity.Connections = addConnections(sm.Capacity.Connections, m.Connections)
 		cs.Status, cs.Error = m.Status, m.Error
 		var got *shardData
 		switch m.Status {
@@ -468,4 +470,25 @@ func (sm *ShardMerge) String() string {
 		b.WriteString("  INCOMPLETE: " + strings.Join(sm.Incomplete, "; ") + "\n")
 	}
 	return b.String()
+}
+
+// addConnections adds one shard's connection costs to the run's (nil: none recorded).
+func addConnections(sum, c *batchcert.Connections) *batchcert.Connections {
+	if c == nil {
+		return sum
+	}
+	if sum == nil {
+		sum = &batchcert.Connections{Model: c.Model}
+	} else if sum.Model != c.Model {
+		sum.Model = "mixed"
+	}
+	sum.Requests += c.Requests
+	sum.Dials += c.Dials
+	sum.Handshakes += c.Handshakes
+	sum.HandshakeTime += c.HandshakeTime
+	sum.Failed += c.Failed
+	if sum.Handshakes > 0 {
+		sum.HandshakeMean = sum.HandshakeTime / time.Duration(sum.Handshakes)
+	}
+	return sum
 }

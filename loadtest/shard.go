@@ -109,6 +109,8 @@ type ShardManifest struct {
 	Steps []ShardStep `json:"steps"`
 	// Violations are up to 10 of the shard's sampled contract violations.
 	Violations []batchcert.Violation `json:"violations,omitempty"`
+	// Connections are the shard's connection model and what its connections cost.
+	Connections *batchcert.Connections `json:"connections,omitempty"`
 }
 
 // ShardPlan is what every shard of one run shares.
@@ -311,6 +313,7 @@ func runShardSteps(ctx context.Context, t Target, c ShardConfig, cc CapacityConf
 	if err := s.Err(); err != nil {
 		return err
 	}
+	defer func() { m.Connections = s.Connections() }()
 	tasks := map[string]string{}
 	if cc.Operation == OpQuery {
 		for _, a := range apps {

@@ -127,6 +127,10 @@ func TestShardsGiveTheResultOfOne(t *testing.T) {
 	if st.Requests != int(total*2) {
 		t.Errorf("merged requests %d, want %d", st.Requests, int(total*2))
 	}
+	// Each shard's connections: its login, the create of its queried task, and its queries.
+	if c := sm.Capacity.Connections; c == nil || c.Model != "keep-alive" || c.Requests != int64(st.Requests+2*n) || len(sm.Capacity.Apps) != n {
+		t.Errorf("merged connections %+v, apps %v: want keep-alive, %d requests, %d apps", c, sm.Capacity.Apps, st.Requests+2*n, n)
+	}
 	all := hdrhistogram.New(1, histMax, 3)
 	for i := range n {
 		_, res, _ := ShardFiles(i)
