@@ -66,22 +66,26 @@ func (c *checker) startTimeCreated() {
 	if !ok {
 		return
 	}
+	skew := o.CreatedSkew
+	if skew <= 0 {
+		skew = StartTimeSkew
+	}
 	// Date headers and compact times have whole seconds: the platform answered within the
 	// second after CreatedTo.
-	hi := o.CreatedTo.Add(time.Second + StartTimeSkew)
+	hi := o.CreatedTo.Add(time.Second + skew)
 	if at.After(hi) {
 		c.add("INV.startTime-created", "/startTime",
 			"startTime %s is %s after the platform answered create (its Date header %s); the task cannot have been created after its create was answered (skew allowed %s; a local time labelled Z?)",
-			c.t.StartTime, at.Sub(o.CreatedTo).Round(time.Second), o.CreatedTo.UTC().Format(time.RFC1123), StartTimeSkew)
+			c.t.StartTime, at.Sub(o.CreatedTo).Round(time.Second), o.CreatedTo.UTC().Format(time.RFC1123), skew)
 		return
 	}
 	if o.CreatedFrom.IsZero() {
 		return
 	}
-	if lo := o.CreatedFrom.Add(-StartTimeSkew); at.Before(lo) {
+	if lo := o.CreatedFrom.Add(-skew); at.Before(lo) {
 		c.add("INV.startTime-created", "/startTime",
 			"startTime %s is %s before create was sent (the platform's newest Date header before it was %s); the task cannot have been created before (skew allowed %s; a local time labelled Z?)",
-			c.t.StartTime, o.CreatedFrom.Sub(at).Round(time.Second), o.CreatedFrom.UTC().Format(time.RFC1123), StartTimeSkew)
+			c.t.StartTime, o.CreatedFrom.Sub(at).Round(time.Second), o.CreatedFrom.UTC().Format(time.RFC1123), skew)
 	}
 }
 

@@ -128,6 +128,13 @@ func TestStartTimeCreated(t *testing.T) {
 	}
 	from := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	to := from.Add(2 * time.Second)
+	for start, n := range map[string]int{"20240301T120500Z": 0, "20240301T121500Z": 1, "20240301T200001Z": 1} {
+		o := Observation{Task: BatchTask{StartTime: start}, CreatedFrom: from, CreatedTo: to, CreatedSkew: 10 * time.Minute}
+		ck := checker{p: p, o: o, t: o.Task}
+		if ck.startTimeCreated(); len(ck.out) != n {
+			t.Errorf("skew 10m, %s: %v, want %d violations", start, ck.out, n)
+		}
+	}
 	for _, c := range []struct {
 		p          Profile
 		start      string

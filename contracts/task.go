@@ -102,6 +102,8 @@ type Observation struct {
 	// Date headers (INV.startTime-created): the newest before create was sent, and create's
 	// own. A zero CreatedTo skips the check; a zero CreatedFrom leaves the lower bound out.
 	CreatedFrom, CreatedTo time.Time
+	// CreatedSkew is how far startTime may lie outside that window; 0 is StartTimeSkew.
+	CreatedSkew time.Duration
 }
 
 // DecodeTask decodes a query body into a BatchTask and an Observation's Raw.

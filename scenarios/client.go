@@ -56,6 +56,8 @@ type Exchange struct {
 	// dateBefore is the newest Date header of any answer read before this exchange was sent,
 	// dateAnswer the Date of its own answer: the platform's clock around it (formats.go).
 	dateBefore, dateAnswer time.Time
+	// sentAt and answeredAt are the harness's clock when it was sent and its answer came.
+	sentAt, answeredAt time.Time
 	// GraphQL is set when the request went to the GraphQL facade: then Method, URL, ReqBody,
 	// Status and RespBody are the REST exchange it stands for, and GraphQL the POST itself.
 	GraphQL *GraphQLExchange

@@ -45,6 +45,8 @@ type TaskObservation struct {
 	// CreatedFrom and CreatedTo are the platform's time (its Date headers) before create was
 	// sent and when it answered; zero when unknown (INV.startTime-created).
 	CreatedFrom, CreatedTo time.Time
+	// CreatedSkew is how far startTime may lie outside that window (0: the default).
+	CreatedSkew time.Duration
 }
 
 // Requirement is one catalog entry, as far as the runner needs it.

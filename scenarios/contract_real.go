@@ -205,7 +205,7 @@ func (c *contract) Task(obs TaskObservation) batchcert.Violations {
 			Requirement: "RSP.query.taskId", Message: err.Error()}}
 	}
 	o := contracts.Observation{Task: task, Raw: norm.Raw, SelectTags: obs.SelectTags,
-		CreatedFrom: obs.CreatedFrom, CreatedTo: obs.CreatedTo}
+		CreatedFrom: obs.CreatedFrom, CreatedTo: obs.CreatedTo, CreatedSkew: obs.CreatedSkew}
 	o.Doc, _ = norm.Object()
 	if obs.Prev != nil {
 		if prev, err := c.task(c.normalized(contracts.SchemaBatchTask, obs.Prev)); err == nil {

@@ -22,6 +22,7 @@ type dateClock struct{ newest atomic.Int64 }
 
 // sent stamps an exchange about to be sent with the newest Date seen so far.
 func (d *dateClock) sent(ex *Exchange) {
+	ex.sentAt = time.Now()
 	if s := d.newest.Load(); s > 0 {
 		ex.dateBefore = time.Unix(s, 0).UTC()
 	}
@@ -29,6 +30,7 @@ func (d *dateClock) sent(ex *Exchange) {
 
 // answered reads the Date header of an exchange's answer, if it has a usable one.
 func (d *dateClock) answered(ex *Exchange) {
+	ex.answeredAt = time.Now()
 	t, err := http.ParseTime(ex.RespHeader.Get("Date"))
 	if err != nil || t.Year() < 2000 || t.Year() > 9999 {
 		return
@@ -77,4 +79,33 @@ func formatViolations(p contracts.Profile, op string, ex *Exchange, isErr bool) 
 		vs = append(vs, contracts.CheckSubtaskErrors(p, ex.RespBody)...)
 	}
 	return vs
+}
+
+// undatedSkew is the tolerance when the platform sends no Date header and the profile declares
+// no clockOffset: the harness's clock stands in for the platform's, and the two may disagree by
+// minutes (contracts.StartTimeTolerance) without either being wrong; a local time labelled Z
+// (an hour or more) still fails.
+const undatedSkew = contracts.StartTimeTolerance
+
+// createdWindow is the platform's time around a create exchange, for INV.startTime-created:
+// from its Date headers (the newest before it was sent, and its answer's); without a Date on
+// the answer, the harness's clock when it was sent and answered, shifted by the declared
+// limits.clockOffset. skew is the declared limits.clockSkew, else the default for the case.
+func (s *Suite) createdWindow(ex *Exchange) (from, to time.Time, skew time.Duration) {
+	l := s.target.Limits
+	declared, _ := time.ParseDuration(l.ClockSkew)
+	if !ex.dateAnswer.IsZero() {
+		return ex.dateBefore, ex.dateAnswer, declared
+	}
+	if ex.sentAt.IsZero() || ex.answeredAt.IsZero() {
+		return time.Time{}, time.Time{}, 0
+	}
+	offset, err := time.ParseDuration(l.ClockOffset)
+	if err != nil || l.ClockOffset == "" {
+		offset = 0
+		if declared <= 0 {
+			declared = undatedSkew
+		}
+	}
+	return ex.sentAt.Add(offset).Truncate(time.Second), ex.answeredAt.Add(offset), declared
 }

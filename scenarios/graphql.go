@@ -226,7 +226,7 @@ func (s *Suite) gqlDo(ctx context.Context, pl *gqlPlan, method, p string, q url.
 	ex.GraphQL = &GraphQLExchange{URL: gex.URL, ReqHeader: gh, ReqBody: body, Status: gex.Status,
 		RespHeader: gex.RespHeader, RespBody: gex.RespBody}
 	ex.Duration = gex.Duration
-	ex.dateBefore, ex.dateAnswer = gex.dateBefore, gex.dateAnswer
+	ex.dateBefore, ex.dateAnswer, ex.sentAt, ex.answeredAt = gex.dateBefore, gex.dateAnswer, gex.sentAt, gex.answeredAt
 	if req, err := http.NewRequestWithContext(ctx, method, restURL, bytes.NewReader(restBody)); err == nil {
 		req.Header = h.Clone()
 		ex.request = req

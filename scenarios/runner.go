@@ -44,8 +44,9 @@ type scenarioRun struct {
 type taskTrace struct {
 	sent []byte
 	prev []byte
-	// from and to are the platform's time around create (Exchange.dateBefore, dateAnswer).
+	// from and to are the platform's time around create, skew the tolerance (createdWindow).
 	from, to time.Time
+	skew     time.Duration
 }
 
 func (s *Suite) newRunBare(sc *Scenario) *scenarioRun {
@@ -425,7 +426,9 @@ func (r *scenarioRun) validate(ctx context.Context, ex *Exchange, sel bool) (str
 		}
 		if id != "" {
 			r.mu.Lock()
-			r.tasks[id] = &taskTrace{sent: ex.ReqBody, from: ex.dateBefore, to: ex.dateAnswer}
+			tr := &taskTrace{sent: ex.ReqBody}
+			tr.from, tr.to, tr.skew = r.s.createdWindow(ex)
+			r.tasks[id] = tr
 			r.mu.Unlock()
 		}
 	case "queryBatchTask":
@@ -440,7 +443,7 @@ func (r *scenarioRun) validate(ctx context.Context, ex *Exchange, sel bool) (str
 			tr = &taskTrace{}
 			r.tasks[got.TaskID] = tr
 		}
-		obs := TaskObservation{Raw: ex.RespBody, Prev: tr.prev, Sent: tr.sent, SelectTags: sel, CreatedFrom: tr.from, CreatedTo: tr.to}
+		obs := TaskObservation{Raw: ex.RespBody, Prev: tr.prev, Sent: tr.sent, SelectTags: sel, CreatedFrom: tr.from, CreatedTo: tr.to, CreatedSkew: tr.skew}
 		tr.prev = ex.RespBody
 		r.observe(ex, obs)
 		r.mu.Unlock()
@@ -574,7 +577,7 @@ func (r *scenarioRun) judge(e Expect, ex *Exchange, doc any, docOK, sel bool) []
 		if m, ok := doc.(map[string]any); ok {
 			if id, _ := m["taskId"].(string); id != "" && r.tasks[id] != nil {
 				obs.Sent = r.tasks[id].sent
-				obs.CreatedFrom, obs.CreatedTo = r.tasks[id].from, r.tasks[id].to
+				obs.CreatedFrom, obs.CreatedTo, obs.CreatedSkew = r.tasks[id].from, r.tasks[id].to, r.tasks[id].skew
 			}
 		}
 		r.mu.Unlock()

@@ -125,6 +125,11 @@ type Limits struct {
 	// faster, and the run's waits (throttle windows, task timeouts, real-time steps) shrink
 	// with it.
 	TimeScale float64 `yaml:"timeScale"`
+	// ClockOffset is the platform's clock minus the harness's ("-2s", "8h"), for a platform
+	// whose answers carry no Date header; ClockSkew widens how far startTime may lie from the
+	// window around its create (INV.startTime-created; formats.go).
+	ClockOffset string `yaml:"clockOffset"`
+	ClockSkew   string `yaml:"clockSkew"`
 }
 
 // ThrottleWindow is the declared throttle window.
