@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
-	"github.com/batchcert/batchcert/loadtest"
+	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/refplatform"
 	"github.com/batchcert/batchcert/scenarios"
 )
@@ -195,12 +195,12 @@ func (p *Platform) SecretValues() []string {
 
 // Clock is the clock the probes wait on: the embedded reference's own clock, advanced instead
 // of slept through, or real time for a real platform.
-func (p *Platform) Clock() loadtest.Clock {
+func (p *Platform) Clock() apiclient.Clock {
 	if p.Reference == nil {
-		return loadtest.RealClock{}
+		return apiclient.RealClock{}
 	}
 	ref := p.Reference
-	return loadtest.AdvanceClock{NowFunc: ref.Now, Advance: func(_ context.Context, d time.Duration) error { return ref.Advance(d) }}
+	return apiclient.AdvanceClock{NowFunc: ref.Now, Advance: func(_ context.Context, d time.Duration) error { return ref.Advance(d) }}
 }
 
 // ServeCommand is the `batchcert serve` command that starts the platform c configures on

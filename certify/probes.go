@@ -100,12 +100,24 @@ func (l Load) progress() io.Writer {
 	return l.Progress
 }
 
-// declaredRate is the declared throttle of one app in requests per second, 0 for none.
+// declaredRate is the declared throttle of one app in requests per real second, 0 for none.
 func declaredRate(limits scenarios.Limits) float64 {
-	if w := limits.ThrottleWindow(); w > 0 && limits.Throttle.Limit > 0 {
+	if w := realWindow(limits); w > 0 && limits.Throttle.Limit > 0 {
 		return float64(limits.Throttle.Limit) / w.Seconds()
 	}
 	return 0
+}
+
+// realWindow is the declared throttle window in real time: a test platform on a scaled
+// clock (limits.timeScale, platform seconds per real second) passes its window that much
+// sooner, and the probes wait and measure in real time. 1 (every real platform) changes
+// nothing.
+func realWindow(limits scenarios.Limits) time.Duration {
+	w := limits.ThrottleWindow()
+	if s := limits.TimeScale; s > 0 && s != 1 {
+		return time.Duration(float64(w) / s)
+	}
+	return w
 }
 
 // ReferenceCapacity is the embedded reference configured for a capacity search: its
@@ -156,9 +168,9 @@ func Target(p *Platform) (loadtest.Target, error) {
 }
 
 // throttleConfig is the throttle probe's configuration for t, judged by profile's reading.
-func throttleConfig(t *scenarios.Target, l Load, clock loadtest.Clock) (loadtest.ThrottleConfig, error) {
+func throttleConfig(t *scenarios.Target, l Load, clock apiclient.Clock) (loadtest.ThrottleConfig, error) {
 	limits := t.Limits
-	cfg := loadtest.ThrottleConfig{DeclaredLimit: limits.Throttle.Limit, DeclaredWindow: limits.ThrottleWindow(),
+	cfg := loadtest.ThrottleConfig{DeclaredLimit: limits.Throttle.Limit, DeclaredWindow: realWindow(limits),
 		Concurrency: l.Concurrency, MaxRequests: l.MaxRequests, MaxDuration: l.MaxDuration, Clock: clock, Progress: l.Progress}
 	if t.Apps.Secondary != nil {
 		cfg.SecondApp = "secondary"
@@ -191,7 +203,7 @@ func declareThrottle(cfg *loadtest.ThrottleConfig, profile string) error {
 // taskLimitConfig is the race's configuration: on the profile's app for load when it names
 // one (the race leaves primary's slots alone), once and after a refilled window on a real
 // platform (the throttle probe may have just used the quota up).
-func taskLimitConfig(t *scenarios.Target, reference bool, l Load, clock loadtest.Clock) loadtest.TaskLimitConfig {
+func taskLimitConfig(t *scenarios.Target, reference bool, l Load, clock apiclient.Clock) loadtest.TaskLimitConfig {
 	limits := t.Limits
 	cfg := loadtest.TaskLimitConfig{Limit: limits.TaskLimit, Concurrency: l.Concurrency, Runs: l.Runs, Progress: l.Progress, Clock: clock}
 	if t.Apps.Load != nil {
@@ -202,8 +214,9 @@ func taskLimitConfig(t *scenarios.Target, reference bool, l Load, clock loadtest
 		if cfg.Runs == 0 {
 			cfg.Runs = 1 // nothing empties a real platform's task slots between races
 		}
-		cfg.Ready = loadtest.WindowWait{Window: limits.ThrottleWindow(), Clock: clock}
-		cfg.DrainPoll = loadtest.DrainPollFor(limits.Throttle.Limit, limits.ThrottleWindow(), cmp.Or(limits.TaskLimit, loadtest.DefaultTaskLimit))
+		cfg.Ready = loadtest.WindowWait{Window: realWindow(limits), Clock: clock}
+		cfg.DrainPoll = loadtest.DrainPollFor(limits.Throttle.Limit, realWindow(limits), cmp.Or(limits.TaskLimit, loadtest.DefaultTaskLimit))
+		cfg.TimeScale = limits.TimeScale
 	}
 	return cfg
 }
@@ -336,7 +349,7 @@ func Validator(profile, operation string) (loadtest.Validator, error) {
 // a measurement, not a rule of the docs, but every answer under load must still keep the
 // contract.
 func CapacityCheck(op string, res *batchcert.CapacityResult, vs []batchcert.Violation) batchcert.Check {
-	c := batchcert.Check{ID: "capacity.contract-under-load", Scenario: "load-capacity",
+	c := batchcert.Check{ID: "capacity.contract-under-load", Scenario: Section(ProbeCapacity),
 		Requirements: []string{underLoadRequirement(op)}, Severity: batchcert.Must, Outcome: batchcert.Pass, Violations: vs}
 	if res != nil {
 		c.Message = fmt.Sprintf("sustained %s of %s with p99 under %s", batchcert.FormatRate(res.Sustained), op,
@@ -499,10 +512,14 @@ func foldProbe(ctx context.Context, res *batchcert.Results, name string, l Load,
 	return nil
 }
 
+// Section is the scenario a probe's checks are reported under: "load/NAME", the probe's
+// own section of the reports, beside the suite's scenarios.
+func Section(probe string) string { return "load/" + probe }
+
 // probeErrorCheck records a probe that could not be carried out: an ERROR check in the
-// probe's own section (scenario load-NAME), so the run is INCOMPLETE but keeps every result.
+// probe's own section, so the run is INCOMPLETE but keeps every result.
 func probeErrorCheck(name, op string, err error) batchcert.Check {
-	return batchcert.Check{ID: name + ".probe", Scenario: "load-" + name, Requirements: probeRequirements(name, op),
+	return batchcert.Check{ID: name + ".probe", Scenario: Section(name), Requirements: probeRequirements(name, op),
 		Severity: batchcert.Must, Outcome: batchcert.Errored, Message: "the " + name + " probe could not be carried out: " + err.Error()}
 }
 

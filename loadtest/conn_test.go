@@ -45,7 +45,7 @@ func writeClientCert(t *testing.T, dir string) (certFile, keyFile string) {
 // startTLSReference serves the reference over TLS on 127.0.0.1, refusing any client without a
 // certificate of the returned client's (two-way TLS, as a platform that asks the vendor SDK
 // for one), and returns a target whose client trusts the server and presents that certificate.
-func startTLSReference(t *testing.T, model apiclient.ConnModel, opts ...refplatform.Option) (Target, Clock) {
+func startTLSReference(t *testing.T, model apiclient.ConnModel, opts ...refplatform.Option) (Target, apiclient.Clock) {
 	t.Helper()
 	dir := t.TempDir()
 	certFile, keyFile := writeClientCert(t, dir)

@@ -17,8 +17,10 @@
 // AllowOverThrottle. Cancelling the context stops a probe; what was measured so far is
 // returned, marked partial.
 //
-// Time: the probes read and wait through a Clock. RealClock is wall time; tests drive a
-// manual clock shared with the server, so windows of a minute take no real time.
+// Time: the probes read and wait through the harness's one clock, apiclient.Clock (the suite
+// waits on it too). apiclient.RealClock is wall time; apiclient.AdvanceClock is the reference
+// platform's clock, advanced instead of slept through; tests drive a manual clock shared with
+// the server, so windows of a minute take no real time.
 //
 // The package calls the API over HTTP only (login, query, create, and the reference
 // platform's control API for reset and advance); it imports no other batchcert package than

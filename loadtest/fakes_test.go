@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // Small fake platforms for the probes' tests: login, query and create, with a throttle on a
@@ -51,7 +53,7 @@ func authorized(r *http.Request) bool {
 
 // fakeThrottle is a throttle of Limit calls per Window per app_key.
 type fakeThrottle struct {
-	Clock         Clock
+	Clock         apiclient.Clock
 	Limit         int
 	Window        time.Duration
 	Sliding       bool // a sliding log; else a fixed window aligned to the first call

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/refplatform"
 )
 
 // The probes against the real reference platform on a manual clock: the probe's waits
 // advance the platform's time, so a 2 s window (or a 10-minute task) takes no real time.
 
-func startReference(t *testing.T, opts ...refplatform.Option) (*refplatform.Server, Target, Clock) {
+func startReference(t *testing.T, opts ...refplatform.Option) (*refplatform.Server, Target, apiclient.Clock) {
 	t.Helper()
 	opts = append([]refplatform.Option{refplatform.WithClock(refplatform.NewManualClock(epoch))}, opts...)
 	srv, err := refplatform.New(opts...)
@@ -24,7 +25,7 @@ func startReference(t *testing.T, opts ...refplatform.Option) (*refplatform.Serv
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	tgt := Target{BaseURL: srv.URL(), Control: srv.ControlURL(), Apps: testApps, Fixture: worldFixture(refplatform.DefaultWorld())}
-	clock := AdvanceClock{NowFunc: srv.Now, Advance: func(_ context.Context, d time.Duration) error { return srv.Advance(d) }}
+	clock := apiclient.AdvanceClock{NowFunc: srv.Now, Advance: func(_ context.Context, d time.Duration) error { return srv.Advance(d) }}
 	return srv, tgt, clock
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/contracts"
 	"github.com/batchcert/batchcert/deploy/kubernetes"
@@ -228,7 +229,7 @@ func runMerge(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		want := max(*shards, 1)
 		fmt.Fprintf(stderr, "merge: waiting until %s for %d shards to finish\n", until.Format(time.RFC3339), want)
-		n, err := loadtest.WaitForShards(ctx, loadtest.RealClock{}, want, until, 2*time.Second, paths...)
+		n, err := loadtest.WaitForShards(ctx, apiclient.RealClock{}, want, until, 2*time.Second, paths...)
 		if err != nil {
 			return &batchcert.ExitError{Code: batchcert.ExitUnreachable, Err: fmt.Errorf("merge: %w", err)}
 		}
