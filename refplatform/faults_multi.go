@@ -9,6 +9,7 @@ const (
 	FaultDetailsLastPageDropped = "details-last-page-dropped"
 	FaultTagBindingPerApp       = "tag-binding-per-app"
 	FaultDetailsByTaskName      = "details-by-taskname"
+	FaultTagsByTaskName         = "tags-by-taskname"
 )
 
 // deviceListBatch is how many devices of a DeviceList fault devicelist-first-two fans out.
@@ -26,15 +27,18 @@ func init() {
 			"application may use it again (RULE.tags-bound: 'used on the platform')",
 		FaultDetailsByTaskName: "details finds a task's subtasks by its taskName, which is unique per application only " +
 			"(AMB.R9): two applications' tasks of one name share the subtasks of the newer one (RULE.task-isolation)",
+		FaultTagsByTaskName: "query with select=tags answers the tags of the newest task of the task's name, whichever " +
+			"application's (a tag index keyed by taskName, unique per application only) (RULE.tags-list, RULE.task-isolation)",
 	})
 }
 
 // multiFaults are the engine-level multiplicity faults in force, and what they keep.
 type multiFaults struct {
-	tagsFirstOnly, deviceListFirstTwo, tagsPerApp, detailsByName bool
+	tagsFirstOnly, deviceListFirstTwo, tagsPerApp, detailsByName, tagsByName bool
 	// appBound holds, under tag-binding-per-app, the pairs each application's tasks used.
 	appBound map[string]map[Tag]bool
-	// byName holds, under details-by-taskname, the newest task of each name, of any app.
+	// byName holds, under details-by-taskname or tags-by-taskname, the newest task of each
+	// name, of any app.
 	byName map[string]*task
 }
 
@@ -45,6 +49,7 @@ func (p *platform) applyMultiFaults(st *state) {
 		deviceListFirstTwo: p.fault(FaultDeviceListFirstTwo),
 		tagsPerApp:         p.fault(FaultTagBindingPerApp),
 		detailsByName:      p.fault(FaultDetailsByTaskName),
+		tagsByName:         p.fault(FaultTagsByTaskName),
 		appBound:           map[string]map[Tag]bool{},
 		byName:             map[string]*task{},
 	}
@@ -86,9 +91,9 @@ func (e *engine) tagBound(app string, tg Tag) bool {
 
 // admitted records what admitting t binds beyond the task table: its tag pairs (AMB.R4;
 // fault tag-pair-not-bound binds none, tag-binding-per-app binds them for t's app only), and
-// under details-by-taskname its name. The caller holds e.mu.
+// under details-by-taskname or tags-by-taskname its name. The caller holds e.mu.
 func (e *engine) admitted(t *task) {
-	if e.multi.detailsByName {
+	if e.multi.detailsByName || e.multi.tagsByName {
 		e.multi.byName[t.name] = t
 	}
 	if e.tagsUnbound {
@@ -115,6 +120,17 @@ func (e *engine) detailsOf(t *task) *task {
 		return n
 	}
 	return t
+}
+
+// tagsOf is the tags query answers for t with select=tags: t's, or under tags-by-taskname
+// those of the newest task of t's name, whichever application's.
+func (e *engine) tagsOf(t *task) []Tag {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if n := e.multi.byName[t.name]; e.multi.tagsByName && n != nil {
+		return n.tags
+	}
+	return t.tags
 }
 
 // lastPageDropped reports whether, under details-last-page-dropped, page pageNo of n entries

@@ -77,5 +77,17 @@ func multiDeviations() []deviation {
 				return fmt.Sprint(e.query("app-primary", mine, "").json(t)["totalCnt"], " ",
 					detailsSummary(t, e, "app-primary", "taskId="+mine), " ", detailsSummary(t, e, "app-secondary", "taskId="+theirs))
 			}, clean: "3 3[dev-trio-1 dev-trio-2 dev-lone] 1[dev-lone]", faulty: "3 1[dev-lone] 1[dev-lone]"},
+		{fault: FaultTagsByTaskName, reason: "app-primary's task answers the tags of app-secondary's newer task of the same name",
+			observe: func(t *testing.T, e *env) string {
+				mine := taskBody("app-primary", "twin", nil)
+				mine["tags"] = []Tag{{Name: "floor", Value: "mine"}}
+				theirs := taskBody("app-secondary", "twin", nil)
+				theirs["tags"] = []Tag{{Name: "floor", Value: "theirs"}}
+				id := e.mustCreate("app-primary", mine)
+				other := e.mustCreate("app-secondary", theirs)
+				return fmt.Sprint(e.query("app-primary", id, "select=tags").json(t)["tags"], " ",
+					e.query("app-secondary", other, "select=tags").json(t)["tags"])
+			}, clean: "[map[tagName:floor tagValue:mine]] [map[tagName:floor tagValue:theirs]]",
+			faulty: "[map[tagName:floor tagValue:theirs]] [map[tagName:floor tagValue:theirs]]"},
 	}
 }

@@ -420,7 +420,7 @@ func (p *platform) query(w http.ResponseWriter, r *http.Request) *apiError {
 		v.StartTime = t.start.UTC().Format(time.RFC3339)
 	}
 	if sel == "tags" {
-		tags := t.tags
+		tags := st.engine.tagsOf(t)
 		if tags == nil {
 			tags = []Tag{}
 		}

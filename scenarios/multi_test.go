@@ -64,7 +64,7 @@ func TestMultiFaultsAreCaught(t *testing.T) {
 	t.Parallel()
 	for _, fault := range []string{refplatform.FaultTagsFirstOnly, refplatform.FaultDeviceListFirstTwo,
 		refplatform.FaultDetailsLastPageDropped, refplatform.FaultTagBindingPerApp, refplatform.FaultDetailsByTaskName,
-		refplatform.FaultTagPairNotBound} {
+		refplatform.FaultTagsByTaskName, refplatform.FaultTagPairNotBound} {
 		t.Run(fault, func(t *testing.T) {
 			t.Parallel()
 			tg := startReference(t, refplatform.WithFaults(fault))
