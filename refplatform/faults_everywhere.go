@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 	"unicode/utf8"
 )
@@ -40,6 +41,15 @@ const (
 	// that truncates instead of failing): query answers the cut name, and two names alike in
 	// their first 128 characters collide with 105002.
 	FaultTaskNameTruncated = "taskname-truncated-128"
+	// FaultAuthThrottled: login and refreshToken are counted and throttled like the batch-task
+	// operations: the gateway applies the application's quota to every path.
+	FaultAuthThrottled = "auth-throttled"
+	// FaultDetailsUncounted: taskDetails calls are refused once the quota is spent but never
+	// counted against it: the counter is wired to create and query only.
+	FaultDetailsUncounted = "throttle-details-uncounted"
+	// FaultFinishedReleases: a finished task's name and tag pairs are released: uniqueness is
+	// checked against the unfinished tasks only (an index a cleanup job prunes).
+	FaultFinishedReleases = "finished-task-releases-name"
 )
 
 func init() {
@@ -50,12 +60,16 @@ func init() {
 		FaultLimitRefusedInserted:    "a create answered 200/105001 (task limit) still creates its task: its name and tag pairs are taken (RULE.refused-no-effect, RULE.tasklimit)",
 		FaultDetailsExpiredToken:     "taskDetails accepts an access token past its lifetime; create and query refuse it with 403/1010005 (RULE.token-expiry)",
 		FaultDetailsSupersededToken:  "taskDetails accepts an application's superseded access tokens; create and query refuse them with 403/1010005 (RULE.token-latest)",
+		FaultAuthThrottled:           "login and refreshToken count against the application's throttle quota and are refused 403/1010009 once it is spent (RULE.throttle: login and refresh are not throttled)",
+		FaultDetailsUncounted:        "taskDetails calls are refused 403/1010009 once the quota is spent but are never counted against it (RULE.throttle: create, query and details together)",
+		FaultFinishedReleases:        "a finished (Complete or Timeout) task's name and tag pairs are released, so a later create may use them again (RULE.taskname-unique, AMB.R4)",
 		FaultTaskNameTruncated:       "task names are stored cut to 128 characters: query answers the cut name and a name differing from another only after its 128th character answers 105002 (FLD.create.taskName, RULE.taskname-unique)",
 	})
 }
 
 // everywhereFaults lists the faults createEverywhere acts on.
-var everywhereFaults = []string{FaultRefusedBindsTags, FaultRefusedTakesName, FaultThrottledCreateInserted, FaultLimitRefusedInserted}
+var everywhereFaults = []string{FaultRefusedBindsTags, FaultRefusedTakesName, FaultThrottledCreateInserted, FaultLimitRefusedInserted,
+	FaultFinishedReleases}
 
 // applyEverywhereFaults switches the class's state-level faults on in a fresh state.
 func (p *platform) applyEverywhereFaults(st *state) {
@@ -80,6 +94,9 @@ func (p *platform) createEverywhere(w http.ResponseWriter, r *http.Request) *api
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	st := p.st.Load()
+	if p.fault(FaultFinishedReleases) {
+		st.engine.releaseFinished(p.world, p.clock.Now())
+	}
 	aerr := p.create(w, r)
 	if aerr == nil {
 		return nil
@@ -199,4 +216,82 @@ func (a *auth) isLatest(app, token string) bool {
 	defer a.mu.Unlock()
 	p := a.tokens[app]
 	return p != nil && subtle.ConstantTimeCompare([]byte(p.access), []byte(token)) == 1
+}
+
+// releaseFinished forgets the names and tag pairs of the tasks finished at now (fault
+// finished-task-releases-name); the world's bound pairs stay bound.
+func (e *engine) releaseFinished(w *World, now time.Time) {
+	fixed := map[Tag]bool{}
+	for _, t := range w.BoundTags {
+		fixed[t] = true
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, t := range e.tasks {
+		if now.Before(t.finish) {
+			continue
+		}
+		delete(e.names[t.app], t.name)
+		for _, tg := range t.tags {
+			if !fixed[tg] {
+				delete(e.bound, tg)
+			}
+		}
+	}
+}
+
+// authEverywhere is login or refresh under fault auth-throttled: the call counts against the
+// named application's quota and is refused 403/1010009 once it is spent.
+func (p *platform) authEverywhere(h opHandler) opHandler {
+	return func(w http.ResponseWriter, r *http.Request) *apiError {
+		if !p.fault(FaultAuthThrottled) || r.Body == nil {
+			return h(w, r)
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		if err != nil {
+			return errAt(http.StatusBadRequest, CodeParamEmpty)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		app := ""
+		if r.URL.Path == PathLogin {
+			if v, err := url.ParseQuery(string(body)); err == nil {
+				app = v.Get("appId")
+			}
+		} else {
+			var b struct {
+				AppID string `json:"appId"`
+			}
+			if json.Unmarshal(body, &b) == nil {
+				app = b.AppID
+			}
+		}
+		if p.world.App(app) != nil && !p.st.Load().throttle.allow(app, p.clock.Now()) {
+			p.throttled.Add(1)
+			return errAt(http.StatusForbidden, CodeThrottled)
+		}
+		return h(w, r)
+	}
+}
+
+// throttleAllow is the throttle's verdict on a batch-task call: counted and checked, or
+// under fault throttle-details-uncounted, for taskDetails, checked without being counted.
+func (p *platform) throttleAllow(r *http.Request, st *state, key string, now time.Time) bool {
+	if p.fault(FaultDetailsUncounted) && r.URL.Path == PathDetails {
+		return !st.throttle.spent(key, now)
+	}
+	return st.throttle.allow(key, now)
+}
+
+// spent reports whether app's quota is used up at now, without counting a call.
+func (t *throttle) spent(app string, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.apps[app]
+	if b == nil {
+		return false
+	}
+	if t.cfg.Type == ThrottleSliding {
+		return len(b.ring) >= t.cfg.Limit && now.Before(b.ring[b.head].Add(t.cfg.Window))
+	}
+	return b.n >= t.cfg.Limit && (t.neverReset || now.Before(b.start.Add(t.cfg.Window)))
 }

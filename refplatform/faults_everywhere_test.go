@@ -1,8 +1,10 @@
 package refplatform
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +70,31 @@ func everywhereDeviations() []deviation {
 				return fmt.Sprint(e.do(http.MethodGet, PathTasks+"/nosuch", h, "").status, " ",
 					e.do(http.MethodGet, PathDetails+"?taskId=nosuch", h, "").status)
 			}, clean: "403 403", faulty: "403 404"},
+		{fault: FaultAuthThrottled, reason: "with the quota spent, a refresh and a login are refused 1010009 (RULE.throttle)", opts: tight,
+			observe: func(t *testing.T, e *env) string {
+				var at, rt string
+				m := loginRaw(t, e, "app-primary")
+				_ = json.Unmarshal(m["accessToken"], &at)
+				_ = json.Unmarshal(m["refreshToken"], &rt)
+				e.tokens["app-primary"] = at
+				throttleCalls(e, 2)
+				refreshed := refreshCall(e, "app-primary", rt).status
+				login := e.do(http.MethodPost, PathLogin, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+					url.Values{"appId": {"app-primary"}, "secret": {secrets["app-primary"]}}.Encode())
+				return fmt.Sprint(refreshed, " ", login.status)
+			}, clean: "200 200", faulty: "403 403"},
+		{fault: FaultDetailsUncounted, reason: "two details calls leave the quota of 2 unspent: a query is still admitted (RULE.throttle)", opts: tight,
+			observe: func(t *testing.T, e *env) string {
+				a, b := e.details("app-primary", "taskId=nosuch").status, e.details("app-primary", "taskId=nosuch").status
+				return fmt.Sprint(a, " ", b, " ", e.query("app-primary", "nosuch", "").status)
+			}, clean: "404 404 403", faulty: "404 404 404"},
+		{fault: FaultFinishedReleases, reason: "a Complete task's name and tag pair are free again (RULE.taskname-unique, AMB.R4)",
+			observe: func(t *testing.T, e *env) string {
+				e.mustCreate("app-primary", withTags("app-primary", "done", free))
+				e.advance(5 * time.Second)
+				return outcome(t, e.create("app-primary", taskBody("app-primary", "done", nil))) + " " +
+					outcome(t, e.create("app-primary", withTags("app-primary", "other", free)))
+			}, clean: "105002 105201", faulty: "ok ok"},
 		{fault: FaultTaskNameTruncated, reason: "a 200-character name is answered cut to 128, and one alike in its first 128 collides (FLD.create.taskName)",
 			observe: func(t *testing.T, e *env) string {
 				long := strings.Repeat("n", 199)

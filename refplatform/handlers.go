@@ -108,9 +108,9 @@ type opHandler func(http.ResponseWriter, *http.Request) *apiError
 func (p *platform) route(path string) (string, opHandler) {
 	switch {
 	case path == PathLogin:
-		return OpLogin, p.login
+		return OpLogin, p.authEverywhere(p.login)
 	case path == PathRefresh:
-		return OpRefresh, p.refresh
+		return OpRefresh, p.authEverywhere(p.refresh)
 	case path == PathTasks:
 		return OpCreate, p.createEverywhere
 	case path == PathDetails:
@@ -223,7 +223,7 @@ func (p *platform) authenticate(r *http.Request, st *state, missing, dup *apiErr
 	if !ok || !strings.EqualFold(scheme, "Bearer") || !p.accessValid(r, st, appKey, strings.TrimSpace(token), now) {
 		return "", errAt(http.StatusForbidden, CodeTokenInvalid)
 	}
-	if !st.throttle.allow(p.throttleKey(appKey, token), now) {
+	if !p.throttleAllow(r, st, p.throttleKey(appKey, token), now) {
 		p.throttled.Add(1)
 		return "", errAt(http.StatusForbidden, CodeThrottled)
 	}

@@ -2,9 +2,14 @@ package scenarios
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/batchcert/batchcert"
 	"github.com/batchcert/batchcert/refplatform"
@@ -34,6 +39,9 @@ func TestEverywhereKills(t *testing.T) {
 		{refplatform.FaultDetailsExpiredToken, "tokens", "details after expiry, with and without appId"},
 		{refplatform.FaultDetailsSupersededToken, "security", "details with the superseded token, with and without appId"},
 		{refplatform.FaultTaskNameTruncated, "everywhere-names", "the second long name and query's answer"},
+		{refplatform.FaultAuthThrottled, "quick-throttle", "the burst after the login, and the refresh"},
+		{refplatform.FaultDetailsUncounted, "quick-throttle", "the details burst and the query after it"},
+		{refplatform.FaultFinishedReleases, "everywhere-finished", "two finished tasks' names and one's pair"},
 	}
 	for _, c := range cases {
 		t.Run(c.fault, func(t *testing.T) {
@@ -54,5 +62,76 @@ func TestEverywhereKills(t *testing.T) {
 				t.Errorf("fault %s (%s): %d failed MUST check(s) %v, want at least 2", c.fault, c.reason, len(seen), seen)
 			}
 		})
+	}
+}
+
+// TestBurstNotRunBlocksTheRest: a race the run's budget cannot start (a task slot held past
+// -max-wait) leaves the steps after it unrun: they expect the full task limit the race makes,
+// and a correct platform whose limit is not full would admit them.
+func TestBurstNotRunBlocksTheRest(t *testing.T) {
+	var creates atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/login"):
+			io.WriteString(w, `{"scope":"default","tokenType":"bearer","expiresIn":3600,"accessToken":"a1","refreshToken":"r1"}`)
+		case r.Method == http.MethodPost:
+			io.WriteString(w, `{"taskID":"t-`+string(rune('a'+creates.Add(1)))+`"}`)
+		default:
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, `{"status":"Running"}`)
+		}
+	}))
+	defer srv.Close()
+	tg := ReferenceTarget()
+	tg.BaseURL, tg.Control, tg.GraphQL = srv.URL, nil, nil
+	sc, err := ParseScenario("race.yaml", []byte(`name: race
+description: a task holds a slot, so the race cannot start; the create after it expects a full limit
+vars:
+  body: &body {appId: "{{.primaryAppId}}", taskName: "n-{{uniq}}", taskType: DeviceCmd, timeout: 10,
+               param: {type: DeviceList, deviceList: ["d1"], command: {serviceId: s, method: m}}}
+steps:
+  - name: hold a slot
+    request: {method: POST, path: /iocm/app/batchtask/v1.1.0/tasks, body: *body}
+    expect:
+      - {status: 200, success: true, requirements: [RSP.create.taskID]}
+  - name: race
+    concurrent:
+      count: 3
+      request: {method: POST, path: /iocm/app/batchtask/v1.1.0/tasks, body: *body}
+      expect:
+        - {name: admitted, status: 200, errorCode: none, min: 3, max: 3, requirements: [RULE.tasklimit]}
+  - name: over the limit
+    request: {method: POST, path: /iocm/app/batchtask/v1.1.0/tasks, pace: false, body: *body}
+    expect:
+      - {status: 200, errorCode: "105001", requirements: [ERR.create.200.105001]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	res, err := Check(context.Background(), Config{Target: tg, Secrets: lookupSecret, Scenarios: []*Scenario{sc},
+		Clock: f, MaxWait: time.Minute, Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range res.Checks {
+		if c.Scenario == "race" {
+			got[c.ID] = string(c.Outcome)
+			if c.ID == "race/over the limit/expect-1" && !strings.Contains(c.Message, `step "race" before it was not run`) {
+				t.Errorf("%s: message %q does not name the race", c.ID, c.Message)
+			}
+		}
+	}
+	want := map[string]string{"race/hold a slot/expect-1": string(batchcert.Pass),
+		"race/race/admitted": string(batchcert.Skip), "race/over the limit/expect-1": string(batchcert.Skip)}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: %q, want %q (all: %v)", id, got[id], w, got)
+		}
+	}
+	if n := creates.Load(); n != 1 {
+		t.Errorf("%d creates sent, want 1: neither the race nor the step after it may be sent", n)
 	}
 }
