@@ -92,7 +92,7 @@ func runProbes(ctx context.Context, p *Platform, l Load, res *batchcert.Results)
 	l.Runs = 1
 	for _, name := range Probes {
 		if cause := batchcert.Cause(ctx); cause != nil {
-			c := batchcert.Check{ID: name + ".probe", Scenario: "load-" + name, Requirements: probeRequirements(name, l.Operation),
+			c := batchcert.Check{ID: name + ".probe", Scenario: Section(name), Requirements: probeRequirements(name, l.Operation),
 				Severity: batchcert.Must}
 			batchcert.Interrupt(&c, cause)
 			res.Checks = append(res.Checks, c)

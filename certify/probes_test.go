@@ -26,8 +26,8 @@ func TestProbeErrorKeepsResults(t *testing.T) {
 		t.Fatalf("checks %v: the suite's check is lost or the probe's is missing", res.Checks)
 	}
 	pc := res.Checks[1]
-	if pc.Scenario != "load-capacity" || pc.Outcome != batchcert.Errored || pc.Message == "" {
-		t.Errorf("probe check %+v: want an ERROR in load-capacity saying why", pc)
+	if pc.Scenario != "load/capacity" || pc.Outcome != batchcert.Errored || pc.Message == "" {
+		t.Errorf("probe check %+v: want an ERROR in load/capacity saying why", pc)
 	}
 	if res.Verdict != batchcert.Incomplete {
 		t.Errorf("verdict %s, want INCOMPLETE (the probe was not carried out)", res.Verdict)

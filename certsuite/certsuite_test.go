@@ -189,7 +189,7 @@ func TestTeamSuiteWithProbes(t *testing.T) {
 	for _, c := range res.Checks {
 		scenariosSeen[c.Scenario] = true
 	}
-	for _, sc := range []string{"load/throttle", "load/tasklimit", "load-capacity"} {
+	for _, sc := range []string{"load/throttle", "load/tasklimit", "load/capacity"} {
 		assert.True(t, scenariosSeen[sc], "no check of %s among the subtests", sc)
 	}
 	assert.Equal(t, batchcert.Conformant, res.Verdict, "the clean reference with its probes: %v", res.VerdictReasons)
