@@ -1,5 +1,7 @@
 package refplatform
 
+import "slices"
+
 // The multiplicity faults: deviations that only show with several tags on one task, a device
 // list of more than two, a details page that ends exactly at the last subtask, or two
 // applications' tasks side by side. A suite that uses one of each never sees them.
@@ -10,6 +12,7 @@ const (
 	FaultTagBindingPerApp       = "tag-binding-per-app"
 	FaultDetailsByTaskName      = "details-by-taskname"
 	FaultTagsByTaskName         = "tags-by-taskname"
+	FaultGroupListFirstOnly     = "grouplist-first-only"
 )
 
 // deviceListBatch is how many devices of a DeviceList fault devicelist-first-two fans out.
@@ -27,6 +30,8 @@ func init() {
 			"application may use it again (RULE.tags-bound: 'used on the platform')",
 		FaultDetailsByTaskName: "details finds a task's subtasks by its taskName, which is unique per application only " +
 			"(AMB.R9): two applications' tasks of one name share the subtasks of the newer one (RULE.task-isolation)",
+		FaultGroupListFirstOnly: "a GroupList or GroupIdList task targets the devices of the first group of its list only " +
+			"(the list read as one group), while query echoes the whole list (FLD.create.param.groupList)",
 		FaultTagsByTaskName: "query with select=tags answers the tags of the newest task of the task's name, whichever " +
 			"application's (a tag index keyed by taskName, unique per application only) (RULE.tags-list, RULE.task-isolation)",
 	})
@@ -34,7 +39,7 @@ func init() {
 
 // multiFaults are the engine-level multiplicity faults in force, and what they keep.
 type multiFaults struct {
-	tagsFirstOnly, deviceListFirstTwo, tagsPerApp, detailsByName, tagsByName bool
+	tagsFirstOnly, deviceListFirstTwo, groupListFirstOnly, tagsPerApp, detailsByName, tagsByName bool
 	// appBound holds, under tag-binding-per-app, the pairs each application's tasks used.
 	appBound map[string]map[Tag]bool
 	// byName holds, under details-by-taskname or tags-by-taskname, the newest task of each
@@ -47,6 +52,7 @@ func (p *platform) applyMultiFaults(st *state) {
 	st.engine.multi = multiFaults{
 		tagsFirstOnly:      p.fault(FaultTagsFirstOnly),
 		deviceListFirstTwo: p.fault(FaultDeviceListFirstTwo),
+		groupListFirstOnly: p.fault(FaultGroupListFirstOnly),
 		tagsPerApp:         p.fault(FaultTagBindingPerApp),
 		detailsByName:      p.fault(FaultDetailsByTaskName),
 		tagsByName:         p.fault(FaultTagsByTaskName),
@@ -63,19 +69,29 @@ func (m *multiFaults) readTags(tags []Tag) []Tag {
 	return tags
 }
 
-// fanOut is the devices a task's subtasks go to: devs, or under devicelist-first-two only
-// those of the list's first two entries.
+// fanOut is the devices a task's subtasks go to: devs; under devicelist-first-two only those
+// of the list's first two entries, under grouplist-first-only only those of its first group.
 func (m *multiFaults) fanOut(p *taskParam, devs []*Device) []*Device {
-	if !m.deviceListFirstTwo || p.Type != TypeDeviceList || p.DeviceList == nil || len(*p.DeviceList) <= deviceListBatch {
+	keep := func(d *Device) bool { return true }
+	switch {
+	case m.deviceListFirstTwo && p.Type == TypeDeviceList && p.DeviceList != nil && len(*p.DeviceList) > deviceListBatch:
+		first := map[string]bool{}
+		for _, id := range (*p.DeviceList)[:deviceListBatch] {
+			first[id] = true
+		}
+		keep = func(d *Device) bool { return first[d.ID] }
+	case m.groupListFirstOnly && (p.Type == TypeGroupList || p.Type == TypeGroupIDList) && p.GroupList != nil && len(*p.GroupList) > 1:
+		first, gs := (*p.GroupList)[0], func(d *Device) []string { return d.Groups }
+		if p.Type == TypeGroupIDList {
+			gs = func(d *Device) []string { return d.GroupIDs }
+		}
+		keep = func(d *Device) bool { return slices.Contains(gs(d), first) }
+	default:
 		return devs
-	}
-	first := map[string]bool{}
-	for _, id := range (*p.DeviceList)[:deviceListBatch] {
-		first[id] = true
 	}
 	var out []*Device
 	for _, d := range devs {
-		if first[d.ID] {
+		if keep(d) {
 			out = append(out, d)
 		}
 	}

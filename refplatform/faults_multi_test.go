@@ -77,6 +77,13 @@ func multiDeviations() []deviation {
 				return fmt.Sprint(e.query("app-primary", mine, "").json(t)["totalCnt"], " ",
 					detailsSummary(t, e, "app-primary", "taskId="+mine), " ", detailsSummary(t, e, "app-secondary", "taskId="+theirs))
 			}, clean: "3 3[dev-trio-1 dev-trio-2 dev-lone] 1[dev-lone]", faulty: "3 1[dev-lone] 1[dev-lone]"},
+		{fault: FaultGroupListFirstOnly, reason: "a task on septet and trio (by name and by id) has subtasks on septet's devices only",
+			observe: func(t *testing.T, e *env) string {
+				byName := e.mustCreate("app-primary", taskBody("app-primary", "names", map[string]any{"type": "GroupList", "groupList": []string{"septet", "trio"}}))
+				byID := e.mustCreate("app-primary", taskBody("app-primary", "ids", map[string]any{"type": "GroupIdList", "groupList": []string{"grp-septet", "grp-trio"}}))
+				return fmt.Sprint(e.query("app-primary", byName, "").json(t)["totalCnt"], " ", e.query("app-primary", byID, "").json(t)["totalCnt"], " ",
+					detailsSummary(t, e, "app-primary", "taskId="+byName+"&deviceId=dev-trio-1"))
+			}, clean: "10 10 1[dev-trio-1]", faulty: "7 7 0[]"},
 		{fault: FaultTagsByTaskName, reason: "app-primary's task answers the tags of app-secondary's newer task of the same name",
 			observe: func(t *testing.T, e *env) string {
 				mine := taskBody("app-primary", "twin", nil)

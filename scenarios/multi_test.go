@@ -49,7 +49,7 @@ func TestMultiScenariosSkipNamingTheFixture(t *testing.T) {
 					t.Errorf("%s (%s): %s %s %q, want PASS", tc.name, tc.reason, c.ID, c.Outcome, c.Message)
 				}
 			}
-			for _, sc := range []string{"multi-tags", "multi-devices", "multi-apps"} {
+			for _, sc := range []string{"multi-tags", "multi-devices", "multi-apps", "multi-groups"} {
 				if !ran[sc] {
 					t.Errorf("%s: scenario %s made no check", tc.name, sc)
 				}
@@ -64,7 +64,7 @@ func TestMultiFaultsAreCaught(t *testing.T) {
 	t.Parallel()
 	for _, fault := range []string{refplatform.FaultTagsFirstOnly, refplatform.FaultDeviceListFirstTwo,
 		refplatform.FaultDetailsLastPageDropped, refplatform.FaultTagBindingPerApp, refplatform.FaultDetailsByTaskName,
-		refplatform.FaultTagsByTaskName, refplatform.FaultTagPairNotBound} {
+		refplatform.FaultTagsByTaskName, refplatform.FaultGroupListFirstOnly, refplatform.FaultTagPairNotBound} {
 		t.Run(fault, func(t *testing.T) {
 			t.Parallel()
 			tg := startReference(t, refplatform.WithFaults(fault))
