@@ -307,3 +307,33 @@ func integralLiteral(n json.Number) (string, bool) {
 	}
 	return strconv.FormatInt(int64(f), 10), true
 }
+
+// DecodeTaskIntegral is DecodeTaskBody for a body whose Integer members may be written with a
+// zero fraction (3.0): they are read as the integers they are, so the invariants still judge a
+// task RULE.integer-literal has already reported (a decoder into int refuses 3.0).
+func DecodeTaskIntegral(b *Body) (BatchTask, error) {
+	t, err := DecodeTaskBody(b)
+	if err == nil || !hasFractionOrExponent(b.Raw) {
+		return t, err
+	}
+	m, isObj := b.Object()
+	if !isObj {
+		return t, err
+	}
+	out, copied := m, false
+	own := func() map[string]any {
+		if !copied {
+			out, copied = maps.Clone(m), true
+		}
+		return out
+	}
+	lenient := Profile{options: map[string]string{OptIntegerForm: IntegerFormIntegral},
+		readings: map[string]Ambiguity{ReadingIntegerForm: {ID: ReadingIntegerForm, Option: OptIntegerForm, Values: []string{"literal", IntegerFormIntegral}}}}
+	if len(normalizeIntegers(lenient, SchemaBatchTask, m, own, nil)) == 0 {
+		return t, err
+	}
+	if t2, ok := taskOf(out); ok {
+		return t2, nil
+	}
+	return t, err
+}

@@ -166,3 +166,18 @@ func TestStartTimeCreated(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeTaskIntegral(t *testing.T) {
+	t.Parallel()
+	b := DecodeBody([]byte(`{"taskId":"t","totalCnt":3.0,"progress":333,"param":{"type":"DeviceList","maxRetransmit":1.0}}`))
+	if _, err := DecodeTaskBody(b); err == nil {
+		t.Fatal("DecodeTaskBody read 3.0 into an int: the fallback is not needed")
+	}
+	task, err := DecodeTaskIntegral(b)
+	if err != nil || task.TotalCnt != 3 || task.Progress != 333 || task.Param.MaxRetransmit == nil || *task.Param.MaxRetransmit != 1 {
+		t.Errorf("DecodeTaskIntegral: %+v, %v", task, err)
+	}
+	if _, err := DecodeTaskIntegral(DecodeBody([]byte(`{"taskId":"t","totalCnt":3.5}`))); err == nil {
+		t.Error("3.5 decoded as an integer")
+	}
+}

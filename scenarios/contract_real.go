@@ -75,7 +75,7 @@ func (c *contract) normalized(schema contracts.Schema, raw []byte) *contracts.Bo
 
 func (c *contract) task(norm *contracts.Body) (contracts.BatchTask, error) {
 	d := c.tasks.get(norm.Raw, func([]byte) decodedTask {
-		t, err := contracts.DecodeTaskBody(norm)
+		t, err := contracts.DecodeTaskIntegral(norm) // 3.0 is RULE.integer-literal's to report
 		return decodedTask{t, err}
 	})
 	return d.task, d.err
