@@ -31,12 +31,12 @@ type Config struct {
 // and a capacity step, then coverage over the suite's and the probes' checks together, and
 // the verdict. The load plans are checked before the suite starts, so a probe that cannot be
 // configured is a usage error at once, not after the suite. A suite cut short leaves the
-// probes out (the run is INCOMPLETE already); a probe that cannot be carried out is an ERROR
-// check in its own section saying why, and the run keeps every other result. Against the
-// embedded reference the capacity step runs on a second reference with the throttle lifted
-// (the throttle would otherwise be all it measures); against a real platform it runs within
-// the declared throttle, or past it with Load.AllowOverThrottle. It is never left out: when
-// it cannot run, its section says why.
+// probes unrun, each section saying so (the run is INCOMPLETE already); a probe that cannot
+// be carried out is an ERROR check in its own section saying why, and the run keeps every
+// other result. Against the embedded reference the capacity step runs on a second reference
+// with the throttle lifted (the throttle would otherwise be all it measures); against a real
+// platform it runs within the declared throttle, or past it with Load.AllowOverThrottle. It
+// is never left out: when it cannot run, its section says why.
 func Run(ctx context.Context, p *Platform, cfg Config) (*batchcert.Results, error) {
 	if cfg.Suite.Profile != "" && cfg.Suite.Profile != p.Target.Profile {
 		t := *p.Target
@@ -75,13 +75,32 @@ func Run(ctx context.Context, p *Platform, cfg Config) (*batchcert.Results, erro
 		return nil, err
 	}
 	res.Command = "certify"
-	if cfg.Load == nil || res.Incomplete {
+	if cfg.Load == nil {
+		return res, nil
+	}
+	if res.Incomplete {
+		probesNotRun(res, load)
 		return res, nil
 	}
 	if err := runProbes(ctx, p, load, res); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// probesNotRun records the probes of a run whose suite did not finish: each probe's section
+// says it was not run and why, in the reports and on l.Progress, so no probe is silently
+// missing.
+func probesNotRun(res *batchcert.Results, l Load) {
+	why := fmt.Errorf("the suite did not finish: %s", res.IncompleteReason)
+	fmt.Fprintf(l.progress(), "load probes: not run: %v\n", why)
+	for _, name := range Probes {
+		c := batchcert.Check{ID: name + ".probe", Scenario: Section(name), Requirements: probeRequirements(name, l.Operation),
+			Severity: batchcert.Must}
+		batchcert.Interrupt(&c, why)
+		res.Checks = append(res.Checks, c)
+	}
+	res.Apply(GateOf(res))
 }
 
 // runProbes runs the probes in order and folds them into res, then recomputes coverage over

@@ -3,6 +3,7 @@ package certify
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/batchcert/batchcert"
@@ -89,5 +90,33 @@ func TestUnknownProfileSurfaces(t *testing.T) {
 	}
 	if err := declareThrottle(&cfg, "lenient+AMB.9=sliding"); err != nil {
 		t.Errorf("a profile with a reading: %v", err)
+	}
+}
+
+// TestProbesNotRunSaySo: when the suite did not finish, the probes are not run, and each
+// probe's section says so and why (capacity used to be silently missing from such a run).
+func TestProbesNotRunSaySo(t *testing.T) {
+	t.Parallel()
+	res := &batchcert.Results{Checks: []batchcert.Check{{ID: "happy/create/expect-1", Severity: batchcert.Must, Outcome: batchcert.Pass}}}
+	res.MarkIncomplete("interrupted: signal interrupt")
+	var progress strings.Builder
+	probesNotRun(res, Load{Progress: &progress})
+	seen := map[string]bool{}
+	for _, c := range res.Checks[1:] {
+		seen[c.Scenario] = true
+		if !c.Interrupted() || !strings.Contains(c.Message, "the suite did not finish: interrupted: signal interrupt") {
+			t.Errorf("%s: %s %q, want not run saying why", c.ID, c.Outcome, c.Message)
+		}
+	}
+	for _, name := range Probes {
+		if !seen[Section(name)] {
+			t.Errorf("no %s section in an unfinished run", Section(name))
+		}
+	}
+	if !strings.Contains(progress.String(), "load probes: not run") {
+		t.Errorf("stderr does not say the probes were not run: %q", progress.String())
+	}
+	if res.Verdict != batchcert.Incomplete {
+		t.Errorf("verdict %s, want INCOMPLETE", res.Verdict)
 	}
 }
