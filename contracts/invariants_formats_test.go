@@ -181,3 +181,19 @@ func TestDecodeTaskIntegral(t *testing.T) {
 		t.Error("3.5 decoded as an integer")
 	}
 }
+
+// BenchmarkFormatChecks: what the format rules add to the validation of one query answer
+// (the charset, the Integer literals' scan).
+func BenchmarkFormatChecks(b *testing.B) {
+	p, err := ProfileByName("doc-strict")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`{"appId":"app-primary","taskId":"t-1","taskName":"n1","operator":"op-00000000","taskFrom":"Northbound","taskType":"DeviceCmd","status":"Running","startTime":"20260102T030405Z","timeout":10,"progress":333,"totalCnt":3,"successCnt":1,"failCnt":0,"timeoutCnt":0,"expiredCnt":0,"completeCnt":1,"successRate":333,"param":{"type":"DeviceList","deviceList":["d1","d2","d3"],"command":{"serviceId":"Switch","method":"SET"}}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(CheckCharset("queryBatchTask", "application/json;charset=UTF-8"))+len(CheckIntegerLiterals(p, "queryBatchTask", body)) > 0 {
+			b.Fatal("violations")
+		}
+	}
+}
