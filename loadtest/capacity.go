@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"runtime/metrics"
 	"slices"
 	"strconv"
 	"sync"
@@ -293,17 +292,6 @@ type stepStats struct {
 
 func newStepStats(rate float64) *stepStats {
 	return &stepStats{rate: rate, hist: hdrhistogram.New(1, histMax, 3), cpu0: processCPU()}
-}
-
-// processCPU is the CPU time the Go runtime has used (runtime/metrics: every goroutine, GC
-// included), so a step can report what generating and validating its load cost the harness.
-func processCPU() time.Duration {
-	s := []metrics.Sample{{Name: "/cpu/classes/total:cpu-seconds"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindFloat64 {
-		return 0
-	}
-	return time.Duration(s[0].Value.Float64() * float64(time.Second))
 }
 
 func (s *stepStats) add(r *vegeta.Result, intended time.Time) {
