@@ -143,7 +143,7 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 		req.Header = http.Header{}
 	}
 	ex.request = req
-	c.dates.sent(ex)
+	c.dates.sent(ex, path)
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -155,7 +155,7 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 	defer resp.Body.Close()
 	ex.Status = resp.StatusCode
 	ex.RespHeader = resp.Header
-	c.dates.answered(ex)
+	c.dates.answered(ex, path)
 	if n := headerFields(resp.Header); n > MaxHeaderFields {
 		ex.RespHeader = clipHeader(resp.Header)
 		ex.Duration = time.Since(start)

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -17,29 +18,43 @@ import (
 // own time around its create (INV.startTime-created), whatever the platform's clock offset, a
 // reference's time scale or its clock's advances.
 
-// dateClock is the newest Date header the client has read, in Unix seconds (0: none yet).
-type dateClock struct{ newest atomic.Int64 }
+// dateClock is the newest Date header the client has read, in Unix seconds (0: none yet), per
+// family of paths: the batch-task API, the GraphQL facade, and the rest (authentication).
+// Hosts behind one platform may keep different clocks (an authentication service, a facade),
+// so a create is bounded only by the Dates of answers from where it was sent itself.
+type dateClock struct{ newest [3]atomic.Int64 }
 
-// sent stamps an exchange about to be sent with the newest Date seen so far.
-func (d *dateClock) sent(ex *Exchange) {
+// dateFamily is the family of a request path, an index into dateClock.newest.
+func dateFamily(path string) int {
+	switch {
+	case strings.HasPrefix(path, "/iocm/app/batchtask/"):
+		return 0
+	case path == "/graphql":
+		return 1
+	}
+	return 2
+}
+
+// sent stamps an exchange about to be sent to path with the newest Date its family has seen.
+func (d *dateClock) sent(ex *Exchange, path string) {
 	ex.sentAt = time.Now()
-	if s := d.newest.Load(); s > 0 {
+	if s := d.newest[dateFamily(path)].Load(); s > 0 {
 		ex.dateBefore = time.Unix(s, 0).UTC()
 	}
 }
 
-// answered reads the Date header of an exchange's answer, if it has a usable one.
-func (d *dateClock) answered(ex *Exchange) {
+// answered reads the Date header of the answer from path, if it has a usable one.
+func (d *dateClock) answered(ex *Exchange, path string) {
 	ex.answeredAt = time.Now()
 	t, err := http.ParseTime(ex.RespHeader.Get("Date"))
 	if err != nil || t.Year() < 2000 || t.Year() > 9999 {
 		return
 	}
 	ex.dateAnswer = t.UTC()
-	s := t.Unix()
+	s, newest := t.Unix(), &d.newest[dateFamily(path)]
 	for {
-		old := d.newest.Load()
-		if s <= old || d.newest.CompareAndSwap(old, s) {
+		old := newest.Load()
+		if s <= old || newest.CompareAndSwap(old, s) {
 			return
 		}
 	}

@@ -42,7 +42,7 @@ func TestDateClock(t *testing.T) {
 	t.Parallel()
 	var d dateClock
 	first := &Exchange{}
-	d.sent(first)
+	d.sent(first, "/iocm/app/batchtask/v1.1.0/tasks")
 	if !first.dateBefore.IsZero() {
 		t.Fatalf("no Date seen yet, but stamped %s", first.dateBefore)
 	}
@@ -51,7 +51,7 @@ func TestDateClock(t *testing.T) {
 		if date != "" {
 			ex.RespHeader.Set("Date", date)
 		}
-		d.answered(ex)
+		d.answered(ex, "/iocm/app/batchtask/v1.1.0/tasks/t-1")
 		return ex
 	}
 	if ex := answer("Fri, 01 Mar 2024 12:00:05 GMT"); !ex.dateAnswer.Equal(time.Date(2024, 3, 1, 12, 0, 5, 0, time.UTC)) {
@@ -61,9 +61,16 @@ func TestDateClock(t *testing.T) {
 	answer("")
 	answer("yesterday")
 	answer("Mon, 01 Jan 1900 00:00:00 GMT")
+	// An authentication service's clock, hours ahead, bounds no create.
+	auth := &Exchange{RespHeader: http.Header{"Date": {"Fri, 01 Mar 2024 18:00:00 GMT"}}}
+	d.answered(auth, "/iocm/app/sec/v1.1.0/login")
 	next := &Exchange{}
-	d.sent(next)
+	d.sent(next, "/iocm/app/batchtask/v1.1.0/tasks")
 	if want := time.Date(2024, 3, 1, 12, 0, 5, 0, time.UTC); !next.dateBefore.Equal(want) {
-		t.Errorf("dateBefore %s, want the newest Date %s", next.dateBefore, want)
+		t.Errorf("dateBefore %s, want the newest Date of a batch-task answer %s", next.dateBefore, want)
+	}
+	login := &Exchange{}
+	if d.sent(login, "/iocm/app/sec/v1.1.0/login"); !login.dateBefore.Equal(time.Date(2024, 3, 1, 18, 0, 0, 0, time.UTC)) {
+		t.Errorf("login dateBefore %s", login.dateBefore)
 	}
 }
