@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -50,6 +51,15 @@ const (
 	// FaultFinishedReleases: a finished task's name and tag pairs are released: uniqueness is
 	// checked against the unfinished tasks only (an index a cleanup job prunes).
 	FaultFinishedReleases = "finished-task-releases-name"
+	// FaultDetailsCrossApp: taskDetails finds a task of any application by its id (query keeps
+	// to the caller's own and those it acts for): the subtask store is keyed by taskId alone.
+	FaultDetailsCrossApp = "details-cross-app"
+	// FaultQueryUncounted: query calls are refused once the quota is spent but never counted
+	// against it: the counter is wired to create and taskDetails only.
+	FaultQueryUncounted = "throttle-query-uncounted"
+	// FaultTaskLimitGlobal: the task limit counts the unfinished tasks of every application
+	// together instead of per application.
+	FaultTaskLimitGlobal = "tasklimit-global"
 )
 
 func init() {
@@ -62,6 +72,9 @@ func init() {
 		FaultDetailsSupersededToken:  "taskDetails accepts an application's superseded access tokens; create and query refuse them with 403/1010005 (RULE.token-latest)",
 		FaultAuthThrottled:           "login and refreshToken count against the application's throttle quota and are refused 403/1010009 once it is spent (RULE.throttle: login and refresh are not throttled)",
 		FaultDetailsUncounted:        "taskDetails calls are refused 403/1010009 once the quota is spent but are never counted against it (RULE.throttle: create, query and details together)",
+		FaultDetailsCrossApp:         "taskDetails lists the subtasks of another application's task by its id; query answers it 404/105005 (RULE.cross-app)",
+		FaultQueryUncounted:          "query calls are refused 403/1010009 once the quota is spent but are never counted against it (RULE.throttle: create, query and details together)",
+		FaultTaskLimitGlobal:         "the task limit counts the unfinished tasks of all applications together: one application's full limit refuses another's creates with 105001 (RULE.tasklimit, AMB.10: per app)",
 		FaultFinishedReleases:        "a finished (Complete or Timeout) task's name and tag pairs are released, so a later create may use them again (RULE.taskname-unique, AMB.R4)",
 		FaultTaskNameTruncated:       "task names are stored cut to 128 characters: query answers the cut name and a name differing from another only after its 128th character answers 105002 (FLD.create.taskName, RULE.taskname-unique)",
 	})
@@ -69,7 +82,7 @@ func init() {
 
 // everywhereFaults lists the faults createEverywhere acts on.
 var everywhereFaults = []string{FaultRefusedBindsTags, FaultRefusedTakesName, FaultThrottledCreateInserted, FaultLimitRefusedInserted,
-	FaultFinishedReleases}
+	FaultFinishedReleases, FaultTaskLimitGlobal}
 
 // applyEverywhereFaults switches the class's state-level faults on in a fresh state.
 func (p *platform) applyEverywhereFaults(st *state) {
@@ -96,6 +109,11 @@ func (p *platform) createEverywhere(w http.ResponseWriter, r *http.Request) *api
 	st := p.st.Load()
 	if p.fault(FaultFinishedReleases) {
 		st.engine.releaseFinished(p.world, p.clock.Now())
+	}
+	if p.fault(FaultTaskLimitGlobal) && st.engine.unfinishedEverywhere(p.clock.Now()) >= st.engine.limit {
+		if req, err := parseCreate(body, p.createLimits()); err == nil && p.world.App(req.AppID) != nil {
+			return errAt(http.StatusOK, CodeTaskLimit)
+		}
 	}
 	aerr := p.create(w, r)
 	if aerr == nil {
@@ -274,9 +292,11 @@ func (p *platform) authEverywhere(h opHandler) opHandler {
 }
 
 // throttleAllow is the throttle's verdict on a batch-task call: counted and checked, or
-// under fault throttle-details-uncounted, for taskDetails, checked without being counted.
+// under fault throttle-details-uncounted (throttle-query-uncounted), for taskDetails (query),
+// checked without being counted.
 func (p *platform) throttleAllow(r *http.Request, st *state, key string, now time.Time) bool {
-	if p.fault(FaultDetailsUncounted) && r.URL.Path == PathDetails {
+	if p.fault(FaultDetailsUncounted) && r.URL.Path == PathDetails ||
+		p.fault(FaultQueryUncounted) && strings.HasPrefix(r.URL.Path, PathTasks+"/") {
 		return !st.throttle.spent(key, now)
 	}
 	return st.throttle.allow(key, now)
@@ -294,4 +314,25 @@ func (t *throttle) spent(app string, now time.Time) bool {
 		return len(b.ring) >= t.cfg.Limit && now.Before(b.ring[b.head].Add(t.cfg.Window))
 	}
 	return b.n >= t.cfg.Limit && (t.neverReset || now.Before(b.start.Add(t.cfg.Window)))
+}
+
+// detailsVisible is visible for taskDetails: under fault details-cross-app every task is.
+func (p *platform) detailsVisible(t *task, owner string) bool {
+	return p.visible(t, owner) || p.fault(FaultDetailsCrossApp)
+}
+
+// unfinishedEverywhere counts every application's unfinished tasks at now (fault
+// tasklimit-global).
+func (e *engine) unfinishedEverywhere(now time.Time) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, list := range e.unfinished {
+		for _, u := range list {
+			if now.Before(u.finish) {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -95,6 +95,23 @@ func everywhereDeviations() []deviation {
 				return outcome(t, e.create("app-primary", taskBody("app-primary", "done", nil))) + " " +
 					outcome(t, e.create("app-primary", withTags("app-primary", "other", free)))
 			}, clean: "105002 105201", faulty: "ok ok"},
+		{fault: FaultDetailsCrossApp, reason: "app-primary lists the subtasks of app-other's task; query still answers 404 (RULE.cross-app)",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-other", taskBody("app-other", "theirs", nil))
+				return fmt.Sprint(e.query("app-primary", id, "").status, " ", e.details("app-primary", "taskId="+id).status)
+			}, clean: "404 404", faulty: "404 200"},
+		{fault: FaultQueryUncounted, reason: "two queries leave the quota of 2 unspent: a details call is still admitted (RULE.throttle)", opts: tight,
+			observe: func(t *testing.T, e *env) string {
+				a, b := e.query("app-primary", "nosuch", "").status, e.query("app-primary", "nosuch", "").status
+				return fmt.Sprint(a, " ", b, " ", e.details("app-primary", "taskId=nosuch").status)
+			}, clean: "404 404 403", faulty: "404 404 404"},
+		{fault: FaultTaskLimitGlobal, reason: "app-secondary's ten unfinished tasks refuse app-primary's create (AMB.10: per app)",
+			observe: func(t *testing.T, e *env) string {
+				for i := range DefaultTaskLimit {
+					e.mustCreate("app-primary", taskBody("app-secondary", fmt.Sprint("full-", i), map[string]any{"type": "DeviceList", "deviceList": []string{"dev-sep-5"}}))
+				}
+				return outcome(t, e.create("app-primary", taskBody("app-primary", "mine", nil)))
+			}, clean: "ok", faulty: CodeTaskLimit},
 		{fault: FaultTaskNameTruncated, reason: "a 200-character name is answered cut to 128, and one alike in its first 128 collides (FLD.create.taskName)",
 			observe: func(t *testing.T, e *env) string {
 				long := strings.Repeat("n", 199)

@@ -502,7 +502,7 @@ func (p *platform) details(w http.ResponseWriter, r *http.Request) *apiError {
 		return aerr
 	}
 	t := st.engine.get(id)
-	if t == nil || !p.visible(t, owner) || p.lagging(t) {
+	if t == nil || !p.detailsVisible(t, owner) || p.lagging(t) {
 		return errAt(http.StatusNotFound, CodeTaskNotExist)
 	}
 	if p.fault(FaultDetailsStatusIgnored) {

@@ -42,6 +42,9 @@ func TestEverywhereKills(t *testing.T) {
 		{refplatform.FaultAuthThrottled, "quick-throttle", "the burst after the login, and the refresh"},
 		{refplatform.FaultDetailsUncounted, "quick-throttle", "the details burst and the query after it"},
 		{refplatform.FaultFinishedReleases, "everywhere-finished", "two finished tasks' names and one's pair"},
+		{refplatform.FaultDetailsCrossApp, "security", "details of the secondary's task and of primary's, as another app"},
+		{refplatform.FaultQueryUncounted, "quick-throttle", "the query burst and the calls after it"},
+		{refplatform.FaultTaskLimitGlobal, "quick-tasklimit", "the race beside another app's task, and that app's create"},
 	}
 	for _, c := range cases {
 		t.Run(c.fault, func(t *testing.T) {
