@@ -60,6 +60,12 @@ const (
 	// FaultTaskLimitGlobal: the task limit counts the unfinished tasks of every application
 	// together instead of per application.
 	FaultTaskLimitGlobal = "tasklimit-global"
+	// FaultRefusedRefreshRevokes: a refused refreshToken call (a wrong refresh token or
+	// secret) drops the application's tokens, as if the refresh token had been stolen.
+	FaultRefusedRefreshRevokes = "refused-refresh-revokes"
+	// FaultRefusedLoginRevokes: a refused login (a wrong or missing secret) drops the
+	// application's tokens: the login clears the session before it checks the secret.
+	FaultRefusedLoginRevokes = "refused-login-revokes"
 )
 
 func init() {
@@ -75,6 +81,8 @@ func init() {
 		FaultDetailsCrossApp:         "taskDetails lists the subtasks of another application's task by its id; query answers it 404/105005 (RULE.cross-app)",
 		FaultQueryUncounted:          "query calls are refused 403/1010009 once the quota is spent but are never counted against it (RULE.throttle: create, query and details together)",
 		FaultTaskLimitGlobal:         "the task limit counts the unfinished tasks of all applications together: one application's full limit refuses another's creates with 105001 (RULE.tasklimit, AMB.10: per app)",
+		FaultRefusedRefreshRevokes:   "a refused refreshToken call (401/100208) drops the application's access and refresh tokens (RULE.refused-no-effect)",
+		FaultRefusedLoginRevokes:     "a refused login (401/100208, 400/102202) drops the application's access and refresh tokens (RULE.refused-no-effect)",
 		FaultFinishedReleases:        "a finished (Complete or Timeout) task's name and tag pairs are released, so a later create may use them again (RULE.taskname-unique, AMB.R4)",
 		FaultTaskNameTruncated:       "task names are stored cut to 128 characters: query answers the cut name and a name differing from another only after its 128th character answers 105002 (FLD.create.taskName, RULE.taskname-unique)",
 	})
@@ -258,11 +266,15 @@ func (e *engine) releaseFinished(w *World, now time.Time) {
 	}
 }
 
-// authEverywhere is login or refresh under fault auth-throttled: the call counts against the
-// named application's quota and is refused 403/1010009 once it is spent.
+// authEverywhere is login or refresh under the class's token faults: under auth-throttled the
+// call counts against the named application's quota and is refused 403/1010009 once it is
+// spent; under refused-refresh-revokes (refused-login-revokes) a refused refresh (login) drops
+// the application's tokens.
 func (p *platform) authEverywhere(h opHandler) opHandler {
 	return func(w http.ResponseWriter, r *http.Request) *apiError {
-		if !p.fault(FaultAuthThrottled) || r.Body == nil {
+		login := r.URL.Path == PathLogin
+		revokes := login && p.fault(FaultRefusedLoginRevokes) || !login && p.fault(FaultRefusedRefreshRevokes)
+		if !p.fault(FaultAuthThrottled) && !revokes || r.Body == nil {
 			return h(w, r)
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -271,7 +283,7 @@ func (p *platform) authEverywhere(h opHandler) opHandler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		app := ""
-		if r.URL.Path == PathLogin {
+		if login {
 			if v, err := url.ParseQuery(string(body)); err == nil {
 				app = v.Get("appId")
 			}
@@ -283,12 +295,24 @@ func (p *platform) authEverywhere(h opHandler) opHandler {
 				app = b.AppID
 			}
 		}
-		if p.world.App(app) != nil && !p.st.Load().throttle.allow(app, p.clock.Now()) {
+		st := p.st.Load()
+		if p.fault(FaultAuthThrottled) && p.world.App(app) != nil && !st.throttle.allow(app, p.clock.Now()) {
 			p.throttled.Add(1)
 			return errAt(http.StatusForbidden, CodeThrottled)
 		}
-		return h(w, r)
+		aerr := h(w, r)
+		if aerr != nil && revokes && p.world.App(app) != nil {
+			st.auth.revoke(app)
+		}
+		return aerr
 	}
+}
+
+// revoke drops app's tokens (faults refused-refresh-revokes, refused-login-revokes).
+func (a *auth) revoke(app string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.tokens, app)
 }
 
 // throttleAllow is the throttle's verdict on a batch-task call: counted and checked, or

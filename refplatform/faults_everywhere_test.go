@@ -112,6 +112,20 @@ func everywhereDeviations() []deviation {
 				}
 				return outcome(t, e.create("app-primary", taskBody("app-primary", "mine", nil)))
 			}, clean: "ok", faulty: CodeTaskLimit},
+		{fault: FaultRefusedRefreshRevokes, reason: "a refresh with a wrong refresh token makes the right one invalid (RULE.refused-no-effect)",
+			observe: func(t *testing.T, e *env) string {
+				var rt string
+				_ = json.Unmarshal(loginRaw(t, e, "app-norights")["refreshToken"], &rt)
+				return fmt.Sprint(refreshCall(e, "app-norights", "wrong").status, " ", refreshCall(e, "app-norights", rt).status)
+			}, clean: "401 200", faulty: "401 401"},
+		{fault: FaultRefusedLoginRevokes, reason: "a login with a wrong secret makes the refresh token invalid (RULE.refused-no-effect)",
+			observe: func(t *testing.T, e *env) string {
+				var rt string
+				_ = json.Unmarshal(loginRaw(t, e, "app-norights")["refreshToken"], &rt)
+				bad := e.do(http.MethodPost, PathLogin, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+					url.Values{"appId": {"app-norights"}, "secret": {"wrong"}}.Encode())
+				return fmt.Sprint(bad.status, " ", refreshCall(e, "app-norights", rt).status)
+			}, clean: "401 200", faulty: "401 401"},
 		{fault: FaultTaskNameTruncated, reason: "a 200-character name is answered cut to 128, and one alike in its first 128 collides (FLD.create.taskName)",
 			observe: func(t *testing.T, e *env) string {
 				long := strings.Repeat("n", 199)

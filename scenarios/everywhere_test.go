@@ -45,6 +45,8 @@ func TestEverywhereKills(t *testing.T) {
 		{refplatform.FaultDetailsCrossApp, "security", "details of the secondary's task and of primary's, as another app"},
 		{refplatform.FaultQueryUncounted, "quick-throttle", "the query burst and the calls after it"},
 		{refplatform.FaultTaskLimitGlobal, "quick-tasklimit", "the race beside another app's task, and that app's create"},
+		{refplatform.FaultRefusedRefreshRevokes, "everywhere-tokens", "the refresh token after each refused refresh"},
+		{refplatform.FaultRefusedLoginRevokes, "everywhere-tokens", "the refresh token after each refused login"},
 	}
 	for _, c := range cases {
 		t.Run(c.fault, func(t *testing.T) {
