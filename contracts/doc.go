@@ -6,6 +6,7 @@
 //
 // Everything is embedded, so the binary carries the contract it certifies against. Layers that
 // check a response call, in order: Normalize (a lenient profile's variants back to the doc-strict
-// shape, naming each leniency used), SchemaSet.Validate (shape), then CheckTask (meaning). Every
-// violation names the requirement id it breaks.
+// shape, naming each leniency used), SchemaSet.Validate (shape), then CheckTask (meaning); a
+// Ledger per task then judges each answer against the earlier ones (invariants_consistency.go).
+// Every violation names the requirement id it breaks.
 package contracts

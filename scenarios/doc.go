@@ -9,8 +9,10 @@
 //
 // The runner validates every response it receives against the OpenAPI description, the
 // response schemas, the error-body rules and the batch-task invariants, whatever the scenario
-// expected, so each exchange is a check of its own. Each failed check carries redacted evidence
-// and a curl command that reproduces it.
+// expected, so each exchange is a check of its own. Each query and details answer is also judged
+// against the scenario's earlier answers about the same task (consistency.go, contracts.Ledger):
+// paging, filters, totals and counters must agree, and a finished task must not change. Each
+// failed check carries redacted evidence and a curl command that reproduces it.
 //
 // A scenario whose needs (fixtures, a second application, the reference's clock or control
 // API) the target lacks is reported SKIP, never PASS. Beside the YAML suite, Boundaries
