@@ -105,7 +105,7 @@ func CheckCharset(op, contentType string) batchcert.Violations {
 	case "application/json", "application/json;charset=UTF-8", "application/json; charset=UTF-8", "application/json; charset=utf-8", "application/json;charset=utf-8":
 		return nil // the common forms, without parsing them on every answer
 	}
-	mt, params, err := mime.ParseMediaType(contentType)
+	mt, params, err := ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
 		return nil
 	}
@@ -120,6 +120,31 @@ func CheckCharset(op, contentType string) batchcert.Violations {
 	}
 	return batchcert.Violations{formatViolation(op, "RULE.content-type-charset", "header/Content-Type",
 		"Content-Type %q: charset %q is not UTF-8; JSON text is UTF-8 (RFC 8259 §8.1) and the platform's conventions write charset=UTF-8", contentType, cs)}
+}
+
+// ParseMediaType is mime.ParseMediaType for a Content-Type answered by a platform: it also takes
+// the empty parameters RFC 9110 §5.6.6 allows ("application/json;;charset=UTF-8", a trailing
+// ";"), which mime refuses. The type comes back in lower case, parameter names too.
+func ParseMediaType(v string) (string, map[string]string, error) {
+	if !strings.Contains(v, ";") {
+		return mime.ParseMediaType(v)
+	}
+	var parts []string
+	in, start := false, 0
+	for i := 0; i <= len(v); i++ {
+		switch {
+		case i < len(v) && v[i] == '"':
+			in = !in
+		case i < len(v) && v[i] == '\\' && in:
+			i++
+		case i == len(v) || (v[i] == ';' && !in):
+			if part := v[start:min(i, len(v))]; len(parts) == 0 || strings.TrimSpace(part) != "" {
+				parts = append(parts, part)
+			}
+			start = i + 1
+		}
+	}
+	return mime.ParseMediaType(strings.Join(parts, ";"))
 }
 
 // integerPointers are, per operation, the members of a success answer the docs type Integer.

@@ -1,6 +1,7 @@
 package contracts
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ func TestCheckCharset(t *testing.T) {
 		"application/json;charset=GBK":         false,
 		"application/json;charset=utf-16":      false,
 		"text/plain;charset=ISO-8859-1":        true, // not JSON: RULE.content-type's to report
+		"application/json;;charset=ISO-8859-1": false,
+		"application/json;charset=UTF-8;":      true,
 		"":                                     true,
 	} {
 		vs := CheckCharset("queryBatchTask", ct)
@@ -28,6 +31,28 @@ func TestCheckCharset(t *testing.T) {
 			if v.Requirement != "RULE.content-type-charset" {
 				t.Errorf("%q: requirement %s", ct, v.Requirement)
 			}
+		}
+	}
+}
+
+func TestParseMediaType(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]string{
+		"application/json":                    "application/json map[]",
+		"Application/JSON; Charset=\"UTF-8\"": "application/json map[charset:UTF-8]",
+		"application/json;;charset=UTF-8":     "application/json map[charset:UTF-8]",
+		"application/json;charset=UTF-8;":     "application/json map[charset:UTF-8]",
+		"application/json; ; charset=utf-8 ;": "application/json map[charset:utf-8]",
+		"application/json;x=\"a;;b\"":         "application/json map[x:a;;b]",
+	} {
+		mt, params, err := ParseMediaType(v)
+		if got := fmt.Sprint(mt, " ", params); err != nil || got != want {
+			t.Errorf("%q: %s, %v; want %s", v, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "application/json; charset", "application/json;charset=a;charset=b"} {
+		if _, _, err := ParseMediaType(bad); err == nil {
+			t.Errorf("%q parsed", bad)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 
 	"github.com/batchcert/batchcert"
@@ -132,7 +131,7 @@ func (c *contract) ValidateExchange(ctx context.Context, op string, ex *Exchange
 		}
 	}
 	if ct := ex.RespHeader.Get("Content-Type"); ct != "" || len(ex.RespBody) > 0 {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		if mt, _, err := contracts.ParseMediaType(ct); err != nil || mt != "application/json" { // RFC 9110 forms (AMB.R14)
 			vs = append(vs, batchcert.Violation{Source: "schema", Operation: op, Requirement: "RULE.content-type",
 				Pointer: "header/Content-Type", Message: fmt.Sprintf("Content-Type %q is not application/json", ct)})
 		}
