@@ -171,3 +171,29 @@ func TestLedgerHugeTotal(t *testing.T) {
 		t.Fatal("a totalCount of 2^62 for a 4-subtask task passed")
 	}
 }
+
+// FuzzLedger: any answers a platform gives, in any order, are judged without a panic.
+func FuzzLedger(f *testing.F) {
+	f.Add([]byte(`{"taskId":"t","status":"Timeout","totalCnt":4,"successCnt":1}`), "pageSize=2&pageNo=1&status=Success",
+		[]byte(`{"pageNo":1,"pageSize":2,"totalCount":4,"taskDetails":[{"status":"Success","param":{"deviceId":"a"}}]}`))
+	f.Add([]byte(`{"status":"Complete","totalCnt":-1}`), "pageNo=1073741824&pageSize=1", []byte(`{"totalCount":9223372036854775807,"taskDetails":[]}`))
+	f.Fuzz(func(t *testing.T, task []byte, query string, body []byte) {
+		var l Ledger
+		l.Created(&CreateRequest{Param: Param{Type: "DeviceList", DeviceList: []string{"a", "b"}}})
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		q.Set("taskId", "t")
+		for range 2 {
+			if bt, err := DecodeTask(task); err == nil {
+				l.Query(bt)
+			}
+			if pq, ok := ParsePageQuery(q); ok {
+				if p, err := DecodeSubtaskPage(body); err == nil {
+					l.Details(pq, p)
+				}
+			}
+		}
+	})
+}
