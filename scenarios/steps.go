@@ -172,6 +172,7 @@ func (r *scenarioRun) concurrent(ctx context.Context, st Step) {
 				r.blocked = burstNotRun(st, err)
 				return
 			}
+			defer r.s.budget.raced(taskApp) // its creates are in the ledger by then
 		}
 		if err := r.s.pacer.wait(ctx, app, count); err != nil {
 			r.skipStep(st, err.Error())
