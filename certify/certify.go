@@ -82,10 +82,19 @@ func Run(ctx context.Context, p *Platform, cfg Config) (*batchcert.Results, erro
 		probesNotRun(res, load)
 		return res, nil
 	}
-	if err := runProbes(ctx, p, load, res); err != nil {
-		return res, err
+	err = runProbes(ctx, p, load, res)
+	if p.Reference == nil && cfg.Suite.State != nil {
+		// The probes spent the quotas of the apps they called: the state tells the next run,
+		// whose pacer would otherwise not know (issue 13: probes that don't spoil each other).
+		var ids []string
+		for _, a := range apps(p.Target) {
+			ids = append(ids, a.app.AppID)
+		}
+		if serr := scenarios.RecordOutsideCalls(cfg.Suite.State, p.Target.BaseURL, p.Target.Limits.Throttle.Limit, time.Now(), ids...); serr != nil {
+			fmt.Fprintf(load.progress(), "budget: the probes' calls could not be saved in the run's state (%v): a run right after this one may meet the throttle\n", serr)
+		}
 	}
-	return res, nil
+	return res, err
 }
 
 // probesNotRun records the probes of a run whose suite did not finish: each probe's section
