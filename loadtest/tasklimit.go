@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -87,6 +88,12 @@ type TaskLimitConfig struct {
 	DrainPoll time.Duration
 	// Clock paces the drain's polls (nil: real time).
 	Clock apiclient.Clock
+	// TimeScale is the target's platform seconds per real second (limits.timeScale; 0 or 1:
+	// a real platform). On a scaled clock a fast device's few seconds pass within the burst
+	// itself, and slots would come back during the race: the race then uses the profile's
+	// noanswer device, whose tasks all end by the minimum timeout (10 minutes of platform
+	// time, seconds of real time), when that ends within half of DrainTimeout.
+	TimeScale float64
 	// Reset empties the app's unfinished tasks before each run. Nil: the control API's reset
 	// when the target has one; otherwise Runs must be 1 and the app must have none.
 	Reset func(ctx context.Context) error
@@ -135,11 +142,16 @@ func (c TaskLimitConfig) withDefaults(s *Session, t Target) (TaskLimitConfig, er
 			return c, err
 		}
 		fx := t.Fixture
+		step := 1 // the i-th create's timeout is 10+i minutes: the slot-return phase finishes the shortest
 		if c.Finish != nil && fx.NoAnswerDevice != "" {
 			fx.Devices = []string{fx.NoAnswerDevice} // tasks that finish one at a time, by their timeouts
+		} else if c.scaledTimeouts() && fx.NoAnswerDevice != "" {
+			// Tasks that outlast the burst and all end by the documented minimum timeout,
+			// seconds of real time: nothing finishes them one at a time.
+			fx.Devices, step = []string{fx.NoAnswerDevice}, 0
 		}
 		c.Body = func(appID string, run, i int) []byte {
-			return fx.body(appID, fmt.Sprintf("batchcert-race-%d-%d-%d", time.Now().UnixNano(), run, i), 10+i)
+			return fx.body(appID, fmt.Sprintf("batchcert-race-%d-%d-%d", time.Now().UnixNano(), run, i), 10+step*i)
 		}
 	}
 	if c.Progress == nil {
@@ -152,6 +164,26 @@ func (c TaskLimitConfig) withDefaults(s *Session, t Target) (TaskLimitConfig, er
 		return c, fmt.Errorf("%d runs need a reset between them: the target has no control URL and no Reset was given", c.Runs)
 	}
 	return c, nil
+}
+
+// raceNote is what the plan of a race without a control API says of its tasks.
+func raceNote(c TaskLimitConfig) string {
+	if c.scaledTimeouts() {
+		return "creates real tasks on the profile's noanswer device with the minimum timeout of 10 minutes: on this scaled clock (" +
+			strconv.FormatFloat(c.TimeScale, 'g', -1, 64) + " platform seconds per second) they end in seconds; the slot-return phase needs clock control"
+	}
+	return "creates real tasks on the profile's first fixtures.deviceIds device: on a fast device they finish in seconds; the slot-return phase needs clock control"
+}
+
+// scaledTimeouts reports whether the target's clock is fast enough that tasks with the
+// documented minimum timeout (10 minutes of platform time, a minute more for the last
+// answers) end within half of the drain's wait.
+func (c TaskLimitConfig) scaledTimeouts() bool {
+	if c.TimeScale <= 1 || c.Finish != nil {
+		return false
+	}
+	longest := time.Duration(float64(11*time.Minute) / c.TimeScale)
+	return longest <= cmp.Or(c.DrainTimeout, DefaultDrainTimeout)/2
 }
 
 // DrainPollFor is the drain's poll interval that spends at most half of a declared throttle
@@ -193,7 +225,7 @@ func DescribeTaskLimit(cfg TaskLimitConfig) Plan {
 				"query every admitted taskID",
 				fmt.Sprintf("wait up to %s for the admitted tasks to finish; report any left", batchcert.FormatDuration(cmp.Or(c.DrainTimeout, DefaultDrainTimeout))),
 			},
-			Note: "creates real tasks on the profile's first fixtures.deviceIds device: on a fast device they finish in seconds; the slot-return phase needs clock control"}
+			Note: raceNote(c)}
 	}
 	return Plan{
 		Probe:       "tasklimit",
@@ -322,7 +354,7 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 			badCodes = append(badCodes, fmt.Sprintf("run %d: %s", run+1, summarize(out.other)))
 		}
 		for _, id := range out.admitted {
-			resp, err := s.Query(ctx, cfg.App, id)
+			resp, err := queryFresh(ctx, s, cfg.App, id)
 			if err != nil || resp.Status != http.StatusOK || resp.Code != "" {
 				unqueryable = append(unqueryable, fmt.Sprintf("run %d: %s answered %d/%s", run+1, id, resp.Status, resp.Code))
 			}
@@ -423,7 +455,7 @@ func drain(ctx context.Context, s *Session, cfg TaskLimitConfig, ids []string) [
 	for len(left) > 0 {
 		var still []string
 		for _, id := range left {
-			resp, err := s.Query(ctx, cfg.App, id)
+			resp, err := queryFresh(ctx, s, cfg.App, id)
 			if err != nil || !finished(resp) {
 				still = append(still, id)
 			}
@@ -446,6 +478,21 @@ func drain(ctx context.Context, s *Session, cfg TaskLimitConfig, ids []string) [
 	fmt.Fprintf(cfg.Progress, "tasklimit: %d admitted tasks still unfinished after %s; they hold their app's slots until their timeout: %s\n",
 		len(left), batchcert.FormatDuration(cfg.DrainTimeout), strings.Join(left, ", "))
 	return left
+}
+
+// queryFresh queries taskID as alias and, when the platform answers that the token is no
+// longer valid (1010005: it expired during the drain's wait, whose minutes a scaled clock
+// makes hours, or another login superseded it), logs in again once and asks again: an
+// expired token is the harness's, never a task that did not finish.
+func queryFresh(ctx context.Context, s *Session, alias, taskID string) (Response, error) {
+	resp, err := s.Query(ctx, alias, taskID)
+	if err != nil || resp.Code != apiclient.CodeTokenInvalid {
+		return resp, err
+	}
+	if tok, terr := s.Token(ctx, alias); terr == nil {
+		s.auth.Invalidate(alias, tok)
+	}
+	return s.Query(ctx, alias, taskID)
 }
 
 // finished reports whether a query answer shows a task in a final status.
