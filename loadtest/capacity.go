@@ -484,8 +484,10 @@ func runStep(ctx context.Context, s *Session, cfg CapacityConfig, tr vegeta.Targ
 }
 
 // loadClient adapts the target's client for load: conns connections per host at most, all
-// kept idle between requests. Nil means vegeta's default client (capped by the attacker's
-// options).
+// kept idle between requests (the total idle cap too: net/http's default of 100 would close
+// every connection past the 100th after its request, and a step holding more in flight would
+// dial anew for most of its requests). Nil means vegeta's default client (capped by the
+// attacker's options).
 func loadClient(c *http.Client, timeout time.Duration, conns int) *http.Client {
 	if c == nil {
 		return nil
@@ -495,6 +497,7 @@ func loadClient(c *http.Client, timeout time.Duration, conns int) *http.Client {
 	if tr, ok := c.Transport.(*http.Transport); ok {
 		tr = tr.Clone()
 		tr.MaxIdleConnsPerHost = conns
+		tr.MaxIdleConns = conns
 		tr.MaxConnsPerHost = conns
 		cc.Transport = tr
 	}

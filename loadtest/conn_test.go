@@ -9,8 +9,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,4 +131,34 @@ func TestConnModelRefused(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, batchcert.ExitUsage, ee.Code)
 	assert.ErrorContains(t, err, "pooled")
+}
+
+// TestKeepAliveKeepsEveryConnection: a keep-alive step keeps every connection it opened between
+// requests, more than net/http's default total of 100 idle ones included: it dials no more
+// than its connection cap, however many requests it sends (the profile's client is a clone of
+// http.DefaultTransport, whose idle cap of 100 would close the rest whenever they wait). The
+// target answers its first and last third slowly, the middle third at once: the connections
+// of the slow start go idle together in the middle, and the slow end needs them again.
+func TestKeepAliveKeepsEveryConnection(t *testing.T) {
+	t.Parallel()
+	const rate, conns = 1500, 250
+	var n atomic.Int64
+	tgt := startFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if login(w, r) {
+			return
+		}
+		if k := n.Add(1); k <= rate/3 || k > 2*rate/3 {
+			time.Sleep(150 * time.Millisecond)
+		}
+		writeJSON(w, 200, map[string]string{"taskId": "task-1", "status": "Running"})
+	}))
+	c, err := apiclient.NewHTTPClient(apiclient.Options{})
+	require.NoError(t, err)
+	tgt.Client = c
+	res, _, err := SearchCapacity(context.Background(), tgt, CapacityConfig{TaskID: "task-1", Rates: []float64{rate}, StepDuration: time.Second,
+		SLOp99: time.Minute, MaxErrorRate: 1, Workers: conns, MaxWorkers: conns})
+	require.NoError(t, err)
+	cs := res.Connections
+	t.Logf("%d requests, %d dials", cs.Requests, cs.Dials)
+	assert.LessOrEqual(t, cs.Dials, int64(conns+1), "dials: the step's connection cap and the session's own")
 }
