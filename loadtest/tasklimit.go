@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -62,6 +63,45 @@ func (w WindowWait) WaitReady(ctx context.Context, app string, progress io.Write
 	fmt.Fprintf(progress, "tasklimit: waiting %s for app %s's throttle window to refill before the race\n",
 		batchcert.FormatDuration(w.Window), app)
 	return clock.Sleep(ctx, w.Window)
+}
+
+// ErrNotReady is a readiness wait longer than its bound: the race is not run (its checks
+// are SKIPPED with the reason), never judged on slots the run's own tasks hold.
+var ErrNotReady = errors.New("the app is not ready for the race")
+
+// SlotsWait is the Readiness of a target without a control API on whose app the run still
+// holds tasks it knows of (its suite's, from the run budget's ledger): it waits until the last
+// of them has certainly ended, then one throttle window (WindowWait). A wait longer than
+// MaxWait is not begun: WaitReady returns ErrNotReady.
+type SlotsWait struct {
+	// Held is how many of the app's tasks may still be unfinished; Until is the real time by
+	// which the last has certainly ended.
+	Held    int
+	Until   time.Time
+	MaxWait time.Duration
+	WindowWait
+}
+
+var _ Readiness = SlotsWait{}
+
+// WaitReady implements Readiness.
+func (w SlotsWait) WaitReady(ctx context.Context, app string, progress io.Writer) error {
+	clock := w.Clock
+	if clock == nil {
+		clock = apiclient.RealClock{}
+	}
+	if d := w.Until.Sub(clock.Now()); w.Held > 0 && d > 0 {
+		if w.MaxWait > 0 && d > w.MaxWait {
+			return fmt.Errorf("%w: %d task(s) this run created hold app %s's slots until %s, %s away, longer than -max-wait %s",
+				ErrNotReady, w.Held, app, w.Until.Format(time.RFC3339), batchcert.FormatDuration(d), batchcert.FormatDuration(w.MaxWait))
+		}
+		fmt.Fprintf(progress, "tasklimit: waiting %s for %d task(s) this run created on app %s to end before the race (the last by %s)\n",
+			batchcert.FormatDuration(d), w.Held, app, w.Until.Format("15:04:05"))
+		if err := clock.Sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+	return w.WindowWait.WaitReady(ctx, app, progress)
 }
 
 // TaskLimitConfig configures RaceTaskLimit. Zero values take the defaults above.
@@ -211,8 +251,14 @@ func DescribeTaskLimit(cfg TaskLimitConfig) Plan {
 	maxReq := c.Runs * (2*c.Concurrency + c.Limit + 1)
 	if c.Ready != nil { // a target without a control API: a window wait, then the drain
 		drain, poll := cmp.Or(c.DrainTimeout, DefaultDrainTimeout), cmp.Or(c.DrainPoll, DefaultDrainPoll)
-		if w, ok := c.Ready.(WindowWait); ok {
+		switch w := c.Ready.(type) {
+		case WindowWait:
 			maxDur += w.Window
+		case SlotsWait:
+			maxDur += w.Window
+			if d := time.Until(w.Until); w.Held > 0 && d > 0 && (w.MaxWait <= 0 || d <= w.MaxWait) {
+				maxDur += d
+			}
 		}
 		maxDur += drain
 		maxReq += c.Limit * int(drain/poll+1)
@@ -385,6 +431,10 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 	}
 	res.Connections = s.Connections()
 	checks := raceChecks(cfg, res, badRuns, badCodes, unqueryable, slotFails)
+	if errors.Is(runErr, ErrNotReady) && res.Runs == 0 {
+		fmt.Fprintf(cfg.Progress, "tasklimit: the race is not run: %v\n", runErr)
+		return res, notReadyChecks(runErr), nil
+	}
 	if runErr != nil {
 		return res, checks, fmt.Errorf("task-limit race: %w", partial(runErr))
 	}
@@ -424,6 +474,16 @@ func raceChecks(cfg TaskLimitConfig, res *batchcert.TaskLimitResult, badRuns, ba
 	} else {
 		cs = append(cs, batchcert.Check{ID: "tasklimit.slot-return", Scenario: "load/tasklimit", Requirements: []string{ReqTaskLimit},
 			Severity: batchcert.Must, Outcome: batchcert.Skip, Message: "no way to finish a task (no control URL, no Finish)"})
+	}
+	return cs
+}
+
+// notReadyChecks are the race's checks when it was not run: SKIPPED, with why.
+func notReadyChecks(err error) []batchcert.Check {
+	var cs []batchcert.Check
+	for _, id := range []string{"tasklimit.admitted", "tasklimit.rejected-code", "tasklimit.queryable", "tasklimit.slot-return"} {
+		cs = append(cs, batchcert.Check{ID: id, Scenario: "load/tasklimit", Requirements: []string{ReqTaskLimit},
+			Severity: batchcert.Must, Outcome: batchcert.Skip, Message: "not run: " + err.Error()})
 	}
 	return cs
 }
