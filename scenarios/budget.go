@@ -755,3 +755,34 @@ func RecordOutsideCalls(store StateStore, target string, limit int, at time.Time
 	}
 	return store.Save(data)
 }
+
+// HeldSlots reads, from the run state in store, the tasks of app (an appId) that the runs
+// against target created and that may still be unfinished: how many, and the real time by
+// which the last of them has certainly ended. A probe that needs every slot of app (the
+// task-limit race) waits for them instead of meeting its own suite's tasks. No state, or a
+// state of another target, holds none.
+func HeldSlots(store StateStore, target, app string) (n int, lastDue time.Time, err error) {
+	if store == nil {
+		return 0, time.Time{}, nil
+	}
+	rc, err := store.Load()
+	if err != nil || rc == nil {
+		return 0, time.Time{}, err
+	}
+	defer rc.Close()
+	st, err := loadState(rc, target)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	now := time.Now()
+	for _, t := range st.Tasks {
+		if t == nil || t.App != app || t.Finished || !now.Before(t.Due) {
+			continue
+		}
+		n++
+		if t.Due.After(lastDue) {
+			lastDue = t.Due
+		}
+	}
+	return n, lastDue, nil
+}
