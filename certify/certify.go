@@ -1,12 +1,15 @@
 package certify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
+	"github.com/batchcert/batchcert/loadtest"
 	"github.com/batchcert/batchcert/scenarios"
 )
 
@@ -82,6 +85,21 @@ func Run(ctx context.Context, p *Platform, cfg Config) (*batchcert.Results, erro
 		probesNotRun(res, load)
 		return res, nil
 	}
+	if p.Reference == nil && cfg.Suite.State != nil {
+		// The race needs every slot of its app: it waits for the tasks this run's suite (or
+		// an earlier run) left there, instead of judging the platform on them.
+		app := p.Target.Apps.Primary
+		if p.Target.Apps.Load != nil {
+			app = p.Target.Apps.Load
+		}
+		if app != nil {
+			n, until, herr := scenarios.HeldSlots(cfg.Suite.State, p.Target.BaseURL, app.AppID)
+			if herr != nil {
+				fmt.Fprintf(load.progress(), "budget: the run's state could not be read (%v): the race does not know the tasks the suite left\n", herr)
+			}
+			load.held = &loadtest.SlotsWait{Held: n, Until: until, MaxWait: cmp.Or(cfg.Suite.MaxWait, scenarios.DefaultMaxWait)}
+		}
+	}
 	err = runProbes(ctx, p, load, res)
 	if p.Reference == nil && cfg.Suite.State != nil {
 		// The probes spent the quotas of the apps they called: the state tells the next run,
@@ -128,6 +146,14 @@ func runProbes(ctx context.Context, p *Platform, l Load, res *batchcert.Results)
 		}
 		fmt.Fprintf(l.progress(), "load probe: %s\n", name)
 		target, pl := p, l
+		if name == ProbeCapacity && p.Reference == nil {
+			// The probes before it spent the quotas of the apps it loads: a step that began
+			// throttled would measure the throttle (and its queried task could not be made).
+			if w := realWindow(p.Target.Limits); w > 0 {
+				fmt.Fprintf(l.progress(), "capacity: waiting %s for the throttle windows the probes before it used to refill\n", batchcert.FormatDuration(w))
+				_ = apiclient.RealClock{}.Sleep(ctx, w) // an interruption: the probe then says it was not run
+			}
+		}
 		var closeTarget func()
 		if name == ProbeCapacity && p.Reference != nil {
 			pl.Rates = []float64{referenceCapacityRate}

@@ -91,6 +91,10 @@ type Load struct {
 	Progress io.Writer
 	// OnToken is told every token the probes' logins are issued, to keep it out of output.
 	OnToken func(token string)
+
+	// held is what the run's suite still holds on the race's app (Run reads it from the run
+	// state): the race waits for those tasks to end, up to the suite's -max-wait.
+	held *loadtest.SlotsWait
 }
 
 func (l Load) progress() io.Writer {
@@ -215,6 +219,11 @@ func taskLimitConfig(t *scenarios.Target, reference bool, l Load, clock apiclien
 			cfg.Runs = 1 // nothing empties a real platform's task slots between races
 		}
 		cfg.Ready = loadtest.WindowWait{Window: realWindow(limits), Clock: clock}
+		if l.held != nil {
+			w := *l.held
+			w.WindowWait = cfg.Ready.(loadtest.WindowWait)
+			cfg.Ready = w
+		}
 		cfg.DrainPoll = loadtest.DrainPollFor(limits.Throttle.Limit, realWindow(limits), cmp.Or(limits.TaskLimit, loadtest.DefaultTaskLimit))
 		cfg.TimeScale = limits.TimeScale
 	}
