@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 
+	"github.com/batchcert/batchcert"
 	"github.com/batchcert/batchcert/certify"
 )
 
@@ -45,6 +47,14 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	}
 	defer sess.Close()
 	sess.junitShould = sf.junitShould
+	if p := sess.Platform; p.Reference == nil && (p.Target.Control == nil || p.Target.Control.URL == "") && !setFlags(fs)["real-time"] {
+		// A certification waits for what the docs make time-bound (a task's timeout, a
+		// token's lifetime): without a control API only the platform's own clock can pass it.
+		cfg.RealTime = true
+		fmt.Fprintf(stderr, "certify: the target has no control API: the scenarios that wait for platform time run on its own clock (-real-time), "+
+			"a wait longer than -max-wait %s is not run and says so; -real-time=false leaves them out (the run cannot then be certified)\n",
+			batchcert.FormatDuration(cfg.MaxWait))
+	}
 	// -deadline bounds the whole run; without it the check phase and each probe get their own.
 	runCtx, cancel := df.within(ctx, 0, "certify", stderr)
 	defer cancel()
