@@ -18,6 +18,19 @@ import (
 // wrote, with the secrets' variables set from the world.
 func serveReference(t *testing.T, args ...string) string {
 	t.Helper()
+	profile := startServe(t, args...)
+	world := refplatform.DefaultWorld()
+	p := servedProfile{world: world}
+	for role, a := range p.roles() {
+		t.Setenv(secretVar(role), a.Secret)
+	}
+	return profile
+}
+
+// startServe is serveReference without the secrets' variables (a parallel test cannot set
+// them): it returns the profile -profile-out wrote.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
 	dir := t.TempDir()
 	profile := filepath.Join(dir, "served.yaml")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -47,11 +60,6 @@ func serveReference(t *testing.T, args ...string) string {
 		if i > 1000 {
 			t.Fatal("serve wrote no profile in 20 s")
 		}
-	}
-	world := refplatform.DefaultWorld()
-	p := servedProfile{world: world}
-	for role, a := range p.roles() {
-		t.Setenv(secretVar(role), a.Secret)
 	}
 	return profile
 }
