@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
 	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/refplatform"
 )
@@ -26,6 +28,7 @@ import (
 //	go test -run TestFigures -figures -figures.rate 5000 -figures.duration 10s ./loadtest
 //	GOBIN=/tmp/vegbin go install github.com/tsenart/vegeta/v12@v12.13.0
 //	go test -run TestFigures -figures -figures.vegeta /tmp/vegbin/vegeta ./loadtest
+//	go test ./loadtest -run TestFigures -figures -figures.vegeta=/tmp/vegbin/vegeta -figures.vegeta-capped  # same caps
 //	go test -run TestFigures -figures -figures.rate 10000 -figures.duration 100s ./loadtest  # 1,000,000 requests
 //	go test -run TestFigures -figures -figures.profile /tmp/prof ./loadtest  # heap.pprof, goroutine.pprof
 //	go test -run TestFigures -figures -figures.tls -figures.conn new-connection -figures.rate 500 ./loadtest  # handshake cost
@@ -40,6 +43,7 @@ var (
 	figuresProfile  = flag.String("figures.profile", "", "`dir` for heap and goroutine profiles taken at the run's goroutine peak")
 	figuresTLS      = flag.Bool("figures.tls", false, "serve the reference over two-way TLS (a client certificate required)")
 	figuresConn     = flag.String("figures.conn", "keep-alive", "connection model of the generator: keep-alive or new-connection")
+	figuresCapped   = flag.Bool("figures.vegeta-capped", false, "give the vegeta CLI the generator's cap on workers and connections (its default is unbounded)")
 )
 
 const (
@@ -153,8 +157,9 @@ func TestFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vegOut := filepath.Join(t.TempDir(), "vegeta.gob")
 	args := []string{"attack", "-rate", fmt.Sprintf("%.0f", *figuresRate), "-duration", figuresDuration.String(),
-		"-output", filepath.Join(t.TempDir(), "vegeta.gob")}
+		"-output", vegOut}
 	for k, vs := range req.Header {
 		args = append(args, "-header", k+": "+vs[0])
 	}
@@ -164,12 +169,24 @@ func TestFigures(t *testing.T) {
 	if model == apiclient.NewConnection {
 		args = append(args, "-keepalive=false")
 	}
+	if *figuresCapped {
+		c := strconv.FormatUint(InFlightBound(*figuresRate, time.Minute, vegeta.DefaultWorkers), 10) // as the run above
+		args = append(args, "-max-workers", c, "-connections", c, "-max-connections", c)
+	}
 	m, err := runMeasured(*figuresVegeta, args, "GET "+req.URL.String()+"\n")
 	if err != nil {
 		t.Fatalf("vegeta: %v", err)
 	}
 	n := *figuresRate * figuresDuration.Seconds()
-	t.Logf("vegeta CLI: CPU %s, %.1f µs per request (of %.0f planned); peak RSS %d MiB measured from outside (%s); "+
+	if vf, err := os.Open(vegOut); err == nil {
+		if rep, err := Merge(vf); err == nil && rep.Metrics.Requests > 0 {
+			n = float64(rep.Metrics.Requests)
+			t.Logf("vegeta CLI: achieved %.1f req/s, %d requests, success %.3f %%, p50 %s p99 %s", rep.Metrics.Rate, rep.Metrics.Requests,
+				100*rep.Metrics.Success, rep.Metrics.Latencies.P50, rep.Metrics.Latencies.P99)
+		}
+		_ = vf.Close()
+	}
+	t.Logf("vegeta CLI: CPU %s, %.1f µs per request (of %.0f sent); peak RSS %d MiB measured from outside (%s); "+
 		"the parent's rusage says %d MiB, Go's child accounting counting this test process's own peak",
 		m.cpu, float64(m.cpu.Microseconds())/n, n, m.peakKiB/1024, m.how, m.parentKiB/1024)
 	if cal, err := runMeasured("/bin/true", nil, ""); err == nil {
