@@ -237,4 +237,7 @@ type FaultKill struct {
 	// Kills counts the independent checks that caught the fault: distinct failed MUST checks,
 	// where GraphQL parity checks do not count for a fault of the REST API.
 	Kills int `json:"kills"`
+	// ShouldOnly says only SHOULD checks caught the fault (Kills counts those): it breaks a
+	// recommendation of the docs' reading, not a MUST, so a platform with it stays CONFORMANT.
+	ShouldOnly bool `json:"shouldOnly,omitempty"`
 }

@@ -431,13 +431,21 @@ func (s *Suite) Play(ctx context.Context, sc *Scenario) []batchcert.Check {
 // finish sets a check's severity from the catalog and turns a listed failure into KNOWN-FAIL.
 func (s *Suite) finish(c *batchcert.Check) {
 	s.redact.check(c)
-	c.Severity = batchcert.Should
-	for _, id := range c.Requirements {
-		if strings.HasPrefix(id, "AMB.") {
-			continue // a reading, not a requirement: it names why, the others say how binding
+	c.Severity = s.severityOf(c.Requirements)
+	if c.Outcome == batchcert.Fail && c.Severity == batchcert.Must {
+		// A failure is as binding as what it broke: a contract check claims every rule of
+		// the answer, but when each violation names a SHOULD rule (a reading's
+		// recommendation, such as INV.status-moves under AMB.R8) the platform broke no MUST.
+		var broken []string
+		for _, v := range c.Violations {
+			if v.Requirement == "" {
+				broken = nil // a violation of no named rule: the check's own severity stands
+				break
+			}
+			broken = append(broken, v.Requirement)
 		}
-		if sev, ok := s.severity[id]; !ok || sev == batchcert.Must {
-			c.Severity = batchcert.Must
+		if len(broken) > 0 {
+			c.Severity = s.severityOf(broken)
 		}
 	}
 	if c.Outcome == batchcert.Fail {
@@ -446,6 +454,21 @@ func (s *Suite) finish(c *batchcert.Check) {
 			c.Message = "known failure (" + reason + "): " + c.Message
 		}
 	}
+}
+
+// severityOf is MUST when any of ids is a MUST requirement, or unknown to the catalog; readings
+// (AMB.*) name why, not how binding.
+func (s *Suite) severityOf(ids []string) batchcert.Severity {
+	sev := batchcert.Should
+	for _, id := range ids {
+		if strings.HasPrefix(id, "AMB.") {
+			continue
+		}
+		if v, ok := s.severity[id]; !ok || v == batchcert.Must {
+			sev = batchcert.Must
+		}
+	}
+	return sev
 }
 
 // authCheck validates every login and refresh the client made on its own.

@@ -52,7 +52,11 @@ func line(k batchcert.FaultKill) string {
 	if !k.Killed {
 		return k.Fault + "\t" + Survived + "\t0\t-"
 	}
-	return k.Fault + "\tKILLED\t" + strconv.Itoa(k.Kills) + "\t" + strings.Join(k.CaughtBy, ", ")
+	result := "KILLED"
+	if k.ShouldOnly {
+		result = "KILLED (SHOULD only)"
+	}
+	return k.Fault + "\t" + result + "\t" + strconv.Itoa(k.Kills) + "\t" + strings.Join(k.CaughtBy, ", ")
 }
 
 func percent(n, total int) string {

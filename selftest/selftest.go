@@ -68,7 +68,8 @@ func Run(ctx context.Context, cfg Config) (*batchcert.SelfTest, error) {
 	if clean == nil {
 		return nil, errors.New("selftest: certify the clean reference: no results")
 	}
-	if failed := mustFailures(clean, MaxCaughtBy); clean.Verdict != "CONFORMANT" || len(failed) > 0 {
+	// No failure at all, SHOULD included: a SHOULD failure catches a fault too (certifyFault).
+	if failed := append(failures(clean, batchcert.Must), failures(clean, batchcert.Should)...); clean.Verdict != "CONFORMANT" || len(failed) > 0 {
 		return st, fmt.Errorf("selftest: %w: verdict %s, failed %v", ErrCleanNonconformant, clean.Verdict, failed)
 	}
 	st.CleanConformant = true
@@ -165,9 +166,22 @@ func certifyFault(ctx context.Context, certify CertifyFunc, f Fault) (batchcert.
 		}
 		return k, errors.New("the run was incomplete")
 	}
-	k.CaughtBy = mustFailures(res, MaxCaughtBy)
+	caught := failures(res, batchcert.Must)
+	k.Kills = IndependentKills(f.Name, caught)
+	if k.Kills == 0 {
+		// A fault that breaks only what the docs' reading recommends (a SHOULD rule, such as
+		// INV.status-moves under AMB.R8) leaves the verdict CONFORMANT by design; it is still
+		// caught when a SHOULD check reports it.
+		if should := failures(res, batchcert.Should); IndependentKills(f.Name, should) > 0 {
+			k.ShouldOnly, k.Kills = true, IndependentKills(f.Name, should)
+			caught = append(caught, should...)
+		}
+	}
+	if len(caught) > MaxCaughtBy {
+		caught = caught[:MaxCaughtBy]
+	}
+	k.CaughtBy = caught
 	k.Killed = len(k.CaughtBy) > 0
-	k.Kills = IndependentKills(f.Name, mustFailures(res, 0))
 	return k, nil
 }
 
@@ -186,15 +200,12 @@ func IndependentKills(fault string, failed []string) int {
 	return len(seen)
 }
 
-// mustFailures lists the ids of up to max (0: all) MUST checks that failed, in the run's order.
-func mustFailures(res *batchcert.Results, max int) []string {
+// failures lists the ids of the checks of severity sev that failed, in the run's order.
+func failures(res *batchcert.Results, sev batchcert.Severity) []string {
 	var out []string
 	for _, c := range res.Checks {
-		if c.Severity == batchcert.Must && c.Outcome == batchcert.Fail {
+		if c.Severity == sev && c.Outcome == batchcert.Fail {
 			out = append(out, c.ID)
-			if max > 0 && len(out) == max {
-				break
-			}
 		}
 	}
 	return out

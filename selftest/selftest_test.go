@@ -61,6 +61,8 @@ func TestRun(t *testing.T) {
 		check("s/3", batchcert.Must, batchcert.Fail), check("s/4", batchcert.Must, batchcert.Fail))
 	onlySoft := results(check("s/should", batchcert.Should, batchcert.Fail), check("s/err", batchcert.Must, batchcert.Errored),
 		check("s/kf", batchcert.Must, batchcert.KnownFail))
+	notCaught := results(check("s/err", batchcert.Must, batchcert.Errored), check("s/kf", batchcert.Must, batchcert.KnownFail),
+		check("s/skip", batchcert.Should, batchcert.Skip))
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	cases := []struct {
@@ -73,9 +75,12 @@ func TestRun(t *testing.T) {
 		wantErr error
 		exit    batchcert.ExitCode // when the error must be an ExitError
 	}{
-		{name: "kills-and-survivors", why: "MUST FAILs kill (first 3 kept); SHOULD fails, MUST errors and known failures do not",
-			cfg:  Config{Certify: byFault(map[string]*batchcert.Results{fA: caught, fB: onlySoft}), Faults: []string{fB, fA}},
+		{name: "kills-and-survivors", why: "MUST FAILs kill (first 3 kept); MUST errors, known failures and skips do not",
+			cfg:  Config{Certify: byFault(map[string]*batchcert.Results{fA: caught, fB: notCaught}), Faults: []string{fB, fA}},
 			want: map[string][]string{fA: {"s/1", "s/2", "s/3"}, fB: nil}, clean: true},
+		{name: "should-only", why: "with no MUST failure a SHOULD failure catches the fault (a recommendation broken, shouldOnly)",
+			cfg:  Config{Certify: byFault(map[string]*batchcert.Results{fB: onlySoft}), Faults: []string{fB}},
+			want: map[string][]string{fB: {"s/should"}}, clean: true},
 		{name: "clean-nonconformant", why: "a clean run that fails a MUST check makes the matrix meaningless",
 			cfg: Config{Certify: func(ctx context.Context, f []string) (*batchcert.Results, error) {
 				if len(f) > 0 {
@@ -136,6 +141,9 @@ func TestRun(t *testing.T) {
 				}
 				if k.Killed != (len(k.CaughtBy) > 0) || k.Description == "" {
 					t.Errorf("row %+v is inconsistent", k)
+				}
+				if soft := c.name == "should-only"; k.ShouldOnly != soft {
+					t.Errorf("%s: %s shouldOnly %v, want %v", c.why, k.Fault, k.ShouldOnly, soft)
 				}
 				got[k.Fault] = k.CaughtBy
 			}
