@@ -78,7 +78,7 @@ func TestProbeTokensReachTheRedactor(t *testing.T) {
 	creds := newCredentials()
 	ctx := withCredentials(context.Background(), creds)
 	var stdout, stderr bytes.Buffer
-	err = dispatch(ctx, []string{"load", "capacity", "-target", profile, "-rates", "1", "-step-duration", "1s"},
+	err = dispatch(ctx, []string{"load", "capacity", "-target", profile, "-rates", "1", "-step-duration", "1s", "-out", t.TempDir()},
 		strings.NewReader(""), creds.writer(&stdout), creds.writer(&stderr))
 	require.NoError(t, err, "stderr:\n%s", stderr.String())
 
