@@ -504,6 +504,12 @@ func loadClient(c *http.Client, timeout time.Duration, conns int) *http.Client {
 	return &cc
 }
 
+// refusedForNow tells a create refused for the platform's present state (the task limit, the
+// throttle, a server error) from one refused for what it asked.
+func refusedForNow(resp Response) bool {
+	return resp.Code == CodeTaskLimit || resp.Code == CodeThrottled || resp.Status >= 500
+}
+
 // createOne creates the task a capacity search queries.
 func createOne(ctx context.Context, s *Session, alias string) (string, error) {
 	app, err := s.App(alias)
@@ -520,6 +526,13 @@ func createOne(ctx context.Context, s *Session, alias string) (string, error) {
 	}
 	var created struct {
 		TaskID string `json:"taskID"`
+	}
+	if refusedForNow(resp) {
+		// The platform's state, not the profile: the app's task slots or quota are in use
+		// (by this run's earlier calls, or another client's). The probe could not be carried
+		// out; the run keeps its results and says why (never a usage error that loses them).
+		return "", fmt.Errorf("create the queried task for app %s: the target answered %d, code %q (the app's task slots or throttle quota are in use): the capacity step could not run",
+			app.AppID, resp.Status, resp.Code)
 	}
 	if resp.Code != "" || json.Unmarshal(resp.Body, &created) != nil || created.TaskID == "" {
 		// The target answered: it is reachable, and the profile's fixture is what it refused
