@@ -122,6 +122,8 @@ func sampleResults() *batchcert.Results {
 				{Fault: "progress-percent", Description: "progress reported in percent", Killed: true, CaughtBy: []string{"query-progress/3/invariants"}},
 				{Fault: "tasklimit-race", Description: "task limit checked without a lock", Killed: true, CaughtBy: []string{"tasklimit/race"}},
 				{Fault: "throttle-sliding", Description: "sliding instead of fixed window", Killed: true, CaughtBy: []string{"throttle/limit"}},
+				{Fault: "status-regress", Description: "a finished task read as Running again", Killed: true, Kills: 2, ShouldOnly: true,
+					CaughtBy: []string{"lifecycle/a finished task stays finished/contract", "consistency/the pair stays Complete/contract"}},
 				{Fault: "taskid-lowercase", Description: "create answers taskId", Killed: false},
 			},
 		},

@@ -50,7 +50,8 @@ func TestHTMLContent(t *testing.T) {
 		{`Capacity: latency against attempted rate`, "capacity plot"},
 		{`limit 100 / 1m0s`, "throttle plot's declared limit line"},
 		{`p99 SLO 250ms`, "capacity plot's SLO line"},
-		{`3 of 4 injected faults killed`, "kill matrix"},
+		{`4 of 5 injected faults killed`, "kill matrix"},
+		{`killed</span> (SHOULD checks only)`, "a fault only SHOULD checks caught says so"},
 		{`survived`, "a surviving fault is shown"},
 	}
 	for _, tc := range cases {

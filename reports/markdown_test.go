@@ -36,7 +36,7 @@ func TestMarkdownContent(t *testing.T) {
 		{"Throttle: declared 100 per 1m0s, measured 100 per 1m0s (fixed window", "throttle headline"},
 		{"admitted 10–11, rejected 9–10", "task-limit headline"},
 		{"sustained 80/s", "capacity headline"},
-		{"Faults killed: 3/4", "self-test headline"},
+		{"Faults killed: 4/5", "self-test headline"},
 	}
 	for _, tc := range cases {
 		if !strings.Contains(out, tc.want) {
