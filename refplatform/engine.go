@@ -49,6 +49,9 @@ type engine struct {
 	// namesGlobal (fault taskname-unique-global) checks task names across all applications.
 	namesGlobal bool
 
+	// race is the window fault tasklimit-nonatomic opens between the check and the insert.
+	race raceGate
+
 	// multi holds the multiplicity faults (faults_multi.go).
 	multi multiFaults
 
@@ -91,6 +94,7 @@ func newEngine(w *World, limit int) *engine {
 		unfinished: map[string][]*task{},
 		names:      map[string]map[string]bool{},
 		bound:      map[Tag]bool{},
+		race:       raceGate{waiting: map[string]int{}, open: map[string]bool{}},
 	}
 	for _, t := range w.BoundTags {
 		e.bound[t] = true
@@ -176,6 +180,9 @@ func groupKnown(w *World, g string, byID bool) bool {
 // create admits a task for req.AppID, or answers why not. The tag, name and limit checks and
 // the insert happen under one lock, so the limit holds under any concurrency (RULE.tasklimit).
 func (e *engine) create(req *createRequest, operator string, now time.Time) (*task, *apiError) {
+	if e.nonAtomic {
+		e.race.lastArrival.Store(time.Now().UnixNano()) // before the lock: it is on its way
+	}
 	req.Tags = e.multi.readTags(req.Tags)
 	for _, tg := range req.Tags {
 		if !e.world.tagNames[tg.Name] {
@@ -211,9 +218,7 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 		return nil, errAt(http.StatusOK, CodeTaskLimit) // AMB.10
 	}
 	if e.nonAtomic {
-		e.mu.Unlock()
-		time.Sleep(time.Millisecond) // the window the fault opens
-		e.mu.Lock()
+		e.raceWindow(req.AppID)
 	}
 	e.tasks[t.id] = t
 	e.unfinished[req.AppID] = append(e.unfinished[req.AppID], t)
@@ -227,6 +232,43 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 	}
 	e.mu.Unlock()
 	return t, nil
+}
+
+// raceGate makes fault tasklimit-nonatomic's race happen by construction, not by scheduling
+// luck (a create takes microseconds, so a burst's creates rarely overlap by themselves): a
+// create that passed the limit check waits, with the lock released, until limit+1 creates of
+// its app have passed it, or no create has arrived for raceQuiet, and only then inserts.
+// Concurrent creates so over-admit on a loaded machine too; a lone create waits raceQuiet.
+type raceGate struct {
+	lastArrival atomic.Int64    // when the last create entered engine.create (Unix ns)
+	waiting     map[string]int  // creates of the app that passed the check and wait to insert
+	open        map[string]bool // limit+1 have passed: every waiting create may insert
+}
+
+// raceQuiet is how long a gap between creates ends the window; raceWait bounds any wait.
+const (
+	raceQuiet = 100 * time.Millisecond
+	raceWait  = 2 * time.Second
+)
+
+// raceWindow holds a create of app between the limit check and the insert (e.mu held on entry
+// and on return).
+func (e *engine) raceWindow(app string) {
+	g := &e.race
+	g.waiting[app]++
+	if g.waiting[app] >= e.limit+1 {
+		g.open[app] = true
+	}
+	deadline := time.Now().Add(raceWait)
+	for !g.open[app] && time.Now().Before(deadline) &&
+		time.Since(time.Unix(0, g.lastArrival.Load())) < raceQuiet {
+		e.mu.Unlock()
+		time.Sleep(time.Millisecond)
+		e.mu.Lock()
+	}
+	if g.waiting[app]--; g.waiting[app] == 0 {
+		g.open[app] = false
+	}
 }
 
 // nameTaken reports whether app already has a task called name (AMB.R9); under fault
