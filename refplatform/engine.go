@@ -49,6 +49,8 @@ type engine struct {
 	// namesGlobal (fault taskname-unique-global) checks task names across all applications.
 	namesGlobal bool
 
+	// limitGlobal (fault tasklimit-global) counts every application's unfinished tasks.
+	limitGlobal bool
 	// race is the window fault tasklimit-nonatomic opens between the check and the insert.
 	race raceGate
 
@@ -213,7 +215,11 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 		}
 	}
 	e.unfinished[req.AppID] = live
-	if len(live) >= e.limit {
+	held := len(live)
+	if e.limitGlobal {
+		held = e.unfinishedEverywhereLocked(now) // checked and inserted under one lock
+	}
+	if held >= e.limit {
 		e.mu.Unlock()
 		return nil, errAt(http.StatusOK, CodeTaskLimit) // AMB.10
 	}

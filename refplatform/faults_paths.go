@@ -21,6 +21,7 @@ func (p *platform) applyFaults(st *state) {
 		st.engine.limit++
 	}
 	st.engine.nonAtomic = p.fault(FaultTaskLimitNonAtomic)
+	st.engine.limitGlobal = p.fault(FaultTaskLimitGlobal)
 	st.engine.dupNames = p.fault(FaultTaskNameDuplicate)
 	st.engine.slotKept = p.fault(FaultTaskLimitSlotKept)
 	st.engine.tagsUnbound = p.fault(FaultTagPairNotBound)
