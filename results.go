@@ -19,6 +19,9 @@ type Results struct {
 	// before it finished; IncompleteReason says why.
 	Incomplete       bool   `json:"incomplete"`
 	IncompleteReason string `json:"incompleteReason,omitempty"`
+	// MaxWaitNeeded, when set, is the -max-wait under which the steps this run left out for
+	// waiting longer than its -max-wait would have run (a token's hour, a task's timeout).
+	MaxWaitNeeded time.Duration `json:"maxWaitNeededNs,omitempty"`
 	// Verdict is Decide's verdict; VerdictReasons say what it rests on, Exceptions list the
 	// MUST checks that failed as declared known failures, Gate is the gate it was decided under.
 	Verdict        Verdict  `json:"verdict"`

@@ -137,8 +137,12 @@ func Decide(r *Results, g Gate) Decision {
 		if g.Coverage == GateAll {
 			what = "requirement(s)"
 		}
-		return Decision{Verdict: NotCertified, Reasons: []string{
-			fmt.Sprintf("coverage gate %q: %d %s not exercised: %s", gateName(g.Coverage), len(miss), what, list(miss))}}
+		reasons := []string{fmt.Sprintf("coverage gate %q: %d %s not exercised: %s", gateName(g.Coverage), len(miss), what, list(miss))}
+		if r.MaxWaitNeeded > 0 {
+			reasons = append(reasons, fmt.Sprintf("steps that wait longer than -max-wait were not run: run again with -max-wait %s to include them",
+				FormatDuration(r.MaxWaitNeeded)))
+		}
+		return Decision{Verdict: NotCertified, Reasons: reasons}
 	}
 	if len(exceptions) > 0 {
 		return Decision{Verdict: ConformantWithExceptions, Exceptions: exceptions, Reasons: []string{

@@ -3,6 +3,7 @@ package batchcert_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batchcert/batchcert"
 )
@@ -57,6 +58,8 @@ func TestDecide(t *testing.T) {
 			batchcert.Gate{}, batchcert.ConformantWithExceptions, 0, "k/1"},
 		{"CI may fail on exceptions", batchcert.Results{Checks: []batchcert.Check{pass, chk("k/1", batchcert.Must, batchcert.KnownFail)}, Coverage: covered},
 			batchcert.Gate{FailOnExceptions: true}, batchcert.ConformantWithExceptions, 1, "k/1"},
+		{"a gap left for -max-wait names the -max-wait that fills it", batchcert.Results{Checks: []batchcert.Check{pass}, Coverage: mustGap, MaxWaitNeeded: 61 * time.Minute},
+			batchcert.Gate{}, batchcert.NotCertified, 1, "-max-wait 1h1m to include"},
 		{"exceptions do not hide a coverage gap", batchcert.Results{Checks: []batchcert.Check{chk("k/1", batchcert.Must, batchcert.KnownFail)}, Coverage: mustGap},
 			batchcert.Gate{}, batchcert.NotCertified, 1, "not exercised"},
 	}

@@ -38,6 +38,22 @@ func CheckDeadline(p *Platform, cfg scenarios.Config, progress io.Writer) time.D
 	return plan.Expected + DeadlineMargin
 }
 
+// FitMaxWait is the -max-wait under which no step of cfg's plan against p is left out for
+// waiting too long: the plan's longest wait (scenarios.NeededMaxWait of it), and at least
+// scenarios.DefaultMaxWait. A real target needs it when its own clock must pass a token's
+// hour; with it, a run against a correct platform can be certified. why names the step.
+func FitMaxWait(p *Platform, cfg scenarios.Config) (d time.Duration, why string, err error) {
+	cfg.Target = p.Target
+	plan, err := scenarios.PlanRun(cfg)
+	if err != nil {
+		return 0, "", err
+	}
+	if need := scenarios.NeededMaxWait(plan.LongestWait); plan.LongestWait > 0 && need > scenarios.DefaultMaxWait {
+		return need, fmt.Sprintf("the plan's longest wait is %s (%s)", batchcert.FormatDuration(plan.LongestWait), plan.LongestStep), nil
+	}
+	return scenarios.DefaultMaxWait, "", nil
+}
+
 // Check runs the certification suite against p. cfg's Target, Secrets and ServeCommand are
 // p's; the embedded reference keeps no state between runs (it is reset for every scenario).
 // A run that ctx cut short is marked incomplete, with the cause.

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batchcert/batchcert"
 	"github.com/xeipuuv/gojsonschema"
@@ -64,9 +65,9 @@ func TestWriteJSONValidatesAgainstSchema(t *testing.T) {
 func TestSchemaCoversEveryField(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	// The realistic run sets every field but the two an interrupted or excepted run adds.
+	// The realistic run sets every field but those an interrupted, excepted or cut-short run adds.
 	r := sampleResults()
-	r.IncompleteReason, r.Exceptions = "interrupted: signal", []string{"a/1"}
+	r.IncompleteReason, r.Exceptions, r.MaxWaitNeeded = "interrupted: signal", []string{"a/1"}, time.Hour
 	if err := WriteJSON(&buf, r); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,12 @@ const (
 	slotRefresh = 5 * time.Second
 )
 
+// NeededMaxWait is the -max-wait that runs a wait of d real time: d plus a minute for the
+// calls around it, rounded up to whole minutes.
+func NeededMaxWait(d time.Duration) time.Duration {
+	return (d + time.Minute).Truncate(time.Minute) + time.Minute
+}
+
 // ledgerTask is a task the suite created (this run or an earlier one, from the state file).
 type ledgerTask struct {
 	ID       string    `json:"id"`

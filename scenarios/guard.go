@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,11 +82,24 @@ type Plan struct {
 	Waiting time.Duration
 	// Expected is Waiting plus every request paced to the declared throttle.
 	Expected time.Duration
+	// LongestWait is the longest single wait or poll deadline of one step, in real time (the
+	// target's limits.timeScale applied): a -max-wait below it leaves that step out.
+	LongestWait time.Duration
+	// LongestStep names it: "scenario: step".
+	LongestStep string
+	// Parallel, set for a real-time run (Config.RealTime), is the expected wall time when the
+	// scenarios wait side by side on the platform's clock: the longest scenario's waits plus
+	// every request paced. Expected stays the bound of a run that waits one wait at a time.
+	Parallel time.Duration
 }
 
 func (p Plan) String() string {
-	return fmt.Sprintf("%s, about %d requests, polls and waits up to %s: about %s against a real target",
+	s := fmt.Sprintf("%s, about %d requests, polls and waits up to %s: about %s against a real target",
 		batchcert.Plural(p.Scenarios, "scenario"), p.Requests, batchcert.FormatDuration(p.Waiting), batchcert.FormatDuration(p.Expected))
+	if p.Parallel > 0 {
+		s = fmt.Sprintf("%s, about %s with the waits side by side on its own clock", s, batchcert.FormatDuration(p.Parallel))
+	}
+	return s
 }
 
 // PlanRun computes cfg's plan: the scenarios cfg selects (the embedded suite and the generated
@@ -108,12 +122,30 @@ func PlanRun(cfg Config) (Plan, error) {
 		scs = append(scs, Boundaries(c.Requirements())...)
 	}
 	var p Plan
+	scale := 1.0
+	if cfg.Target != nil && cfg.Target.Limits.TimeScale > 0 {
+		scale = cfg.Target.Limits.TimeScale
+	}
+	var pv vars
+	if cfg.Target != nil {
+		pv = targetVars(cfg.Target)
+		pv["slack"] = max(10, int(math.Ceil(2*scale)))
+	}
+	var where string
+	var slowest time.Duration // the longest one scenario's waits, platform time
+	longest := func(d time.Duration) {
+		if real := time.Duration(float64(d) / scale); real > p.LongestWait {
+			p.LongestWait, p.LongestStep = real, where
+		}
+	}
 	for _, sc := range scs {
 		if !cfg.selects(sc) {
 			continue
 		}
 		p.Scenarios++
+		before := p.Waiting
 		for _, st := range sc.all() {
+			where = sc.Name + ": " + st.Name
 			switch {
 			case st.Request != nil:
 				p.Requests++
@@ -121,6 +153,7 @@ func PlanRun(cfg Config) (Plan, error) {
 				p.Requests++
 				d, _ := time.ParseDuration(st.Poll.Deadline)
 				p.Waiting += d
+				longest(d)
 			case st.Concurrent != nil:
 				// Count may be a template ("{{.taskLimit}}"): a burst of unknown size counts
 				// as one request per unfinished-task slot the docs allow.
@@ -130,11 +163,13 @@ func PlanRun(cfg Config) (Plan, error) {
 					p.Requests += 11
 				}
 			case st.Wait != nil:
-				if s, err := strconv.ParseFloat(fmt.Sprint(st.Wait.Seconds), 64); err == nil && s > 0 {
-					p.Waiting += time.Duration(s * float64(time.Second))
+				if d := plannedWait(st.Wait, pv); d > 0 {
+					p.Waiting += d
+					longest(d)
 				}
 			}
 		}
+		slowest = max(slowest, p.Waiting-before)
 	}
 	pace := 100 * time.Millisecond
 	if cfg.Target != nil {
@@ -143,7 +178,27 @@ func PlanRun(cfg Config) (Plan, error) {
 		}
 	}
 	p.Expected = p.Waiting + time.Duration(p.Requests)*pace
+	if cfg.RealTime {
+		p.Parallel = time.Duration(float64(slowest)/scale) + time.Duration(p.Requests)*pace
+	}
 	return p, nil
+}
+
+// plannedWait is the platform time a wait step takes, as far as it is known before the run: its
+// seconds, rendered over the target's variables (v) when they are a template, else its Estimate.
+func plannedWait(w *Wait, v vars) time.Duration {
+	text := fmt.Sprint(w.Seconds)
+	secs, err := strconv.ParseFloat(text, 64)
+	if err != nil && v != nil {
+		var n int
+		if n, err = renderInt(text, v, baseFuncs); err == nil {
+			secs = float64(n)
+		}
+	}
+	if err != nil || secs <= 0 {
+		secs = float64(w.Estimate)
+	}
+	return time.Duration(secs * float64(time.Second))
 }
 
 // Size caps of the files a run reads: a profile or a scenario file is configuration, and a

@@ -61,6 +61,10 @@ type Step struct {
 // Wait is a step that lets Seconds of platform time pass; Seconds is a template.
 type Wait struct {
 	Seconds any `yaml:"seconds"`
+	// Estimate is the platform seconds a run's plan counts for a wait whose seconds depend on
+	// an answer the run has not had yet (a token's lifetime): the docs' value. Without it such
+	// a wait counts nothing in the plan.
+	Estimate int `yaml:"estimate"`
 }
 
 // Request is one HTTP request, made as one of the target's applications. Every string in it is

@@ -163,6 +163,7 @@ func (r *scenarioRun) wait(ctx context.Context, st Step) {
 	}
 	d := r.s.realDuration(time.Duration(secs) * time.Second)
 	if d > r.s.pacer.maxWait {
+		r.s.leftOutWait(d)
 		r.blocked = fmt.Sprintf("not run: step %q waits %s of platform time (%s real), more than -max-wait %s",
 			st.Name, roundDur(time.Duration(secs)*time.Second), roundDur(d), roundDur(r.s.pacer.maxWait))
 		return

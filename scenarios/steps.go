@@ -33,6 +33,7 @@ func (r *scenarioRun) poll(ctx context.Context, st Step) {
 	// A deadline past -max-wait is cut there; a condition still unmet then was not waited for
 	// long enough to judge, and the step is not run rather than failed.
 	capped := false
+	full := deadline
 	if mw := r.s.pacer.maxWait; r.s.control == nil && mw > 0 && deadline > mw {
 		deadline, capped = mw, true
 	}
@@ -81,6 +82,7 @@ func (r *scenarioRun) poll(ctx context.Context, st Step) {
 	if !met && capped && (last == nil || last.Err == nil) {
 		why := fmt.Sprintf("not run: step %q may wait %s of platform time for its condition, more than -max-wait %s; %d attempt(s) saw it unmet",
 			st.Name, p.Deadline, roundDur(r.s.pacer.maxWait), len(exs))
+		r.s.leftOutWait(full)
 		r.add(batchcert.Check{ID: r.id(st, "until"), Requirements: untilRequirements(st), Outcome: batchcert.Skip, Message: why})
 		r.skipStep(st, why)
 		r.blocked = why

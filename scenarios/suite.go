@@ -112,6 +112,9 @@ type Suite struct {
 	gql       *gqlTransport
 	// sayMu serialises progress lines (real-time scenarios run in parallel).
 	sayMu sync.Mutex
+	// leftOut is the longest real-time wait a step was not run for, past -max-wait
+	// (Results.MaxWaitNeeded); guarded by sayMu.
+	leftOut time.Duration
 	// stateMu serialises saves of the run's state.
 	stateMu sync.Mutex
 }
@@ -124,6 +127,14 @@ func (s *Suite) say(format string, args ...any) {
 	s.sayMu.Lock()
 	defer s.sayMu.Unlock()
 	fmt.Fprintf(s.cfg.Progress, format+"\n", args...)
+}
+
+// leftOutWait records that a step was not run because it waits d of real time, more than
+// -max-wait: the verdict's reasons then name the -max-wait that would run it.
+func (s *Suite) leftOutWait(d time.Duration) {
+	s.sayMu.Lock()
+	defer s.sayMu.Unlock()
+	s.leftOut = max(s.leftOut, d)
 }
 
 // timeScale is how many platform seconds pass per real second (limits.timeScale; 1 for
@@ -390,6 +401,11 @@ func Check(ctx context.Context, cfg Config) (*batchcert.Results, error) {
 	}
 	res.End = time.Now()
 	res.Coverage = s.coverage(res.Checks)
+	s.sayMu.Lock()
+	if s.leftOut > 0 {
+		res.MaxWaitNeeded = NeededMaxWait(s.leftOut)
+	}
+	s.sayMu.Unlock()
 	res.Apply(cfg.Gate)
 	return res, nil
 }

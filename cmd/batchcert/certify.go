@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/batchcert/batchcert"
 	"github.com/batchcert/batchcert/certify"
 )
 
@@ -32,6 +31,12 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		return err
 	}
 	if *list {
+		if tf.file != "" && !setFlags(fs)["real-time"] {
+			// As the run would: a target without control runs on its own clock.
+			if t, _, err := planTarget(tf); err == nil && uncontrolled(false, t) {
+				cfg.RealTime = true
+			}
+		}
 		var plans *loadFlags
 		if *withLoad {
 			plans = lf
@@ -47,13 +52,15 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	}
 	defer sess.Close()
 	sess.junitShould = sf.junitShould
-	if p := sess.Platform; p.Reference == nil && (p.Target.Control == nil || p.Target.Control.URL == "") && !setFlags(fs)["real-time"] {
+	if uncontrolled(sess.Platform.Reference != nil, sess.Platform.Target) && !setFlags(fs)["real-time"] {
 		// A certification waits for what the docs make time-bound (a task's timeout, a
 		// token's lifetime): without a control API only the platform's own clock can pass it.
 		cfg.RealTime = true
-		fmt.Fprintf(stderr, "certify: the target has no control API: the scenarios that wait for platform time run on its own clock (-real-time), "+
-			"a wait longer than -max-wait %s is not run and says so; -real-time=false leaves them out (the run cannot then be certified)\n",
-			batchcert.FormatDuration(cfg.MaxWait))
+		fmt.Fprintf(stderr, "certify: the target has no control API: the scenarios that wait for platform time run on its own clock (-real-time); "+
+			"-real-time=false leaves them out (the run cannot then be certified)\n")
+	}
+	if err := fitMaxWait(fs, sess.Platform, &cfg, stderr); err != nil {
+		return err
 	}
 	// -deadline bounds the whole run; without it the check phase and each probe get their own.
 	runCtx, cancel := df.within(ctx, 0, "certify", stderr)

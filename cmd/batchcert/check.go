@@ -48,6 +48,9 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	defer sess.Close()
 	sess.junitShould = sf.junitShould
+	if err := fitMaxWait(fs, sess.Platform, &cfg, stderr); err != nil {
+		return err
+	}
 	ctx, cancel := df.within(ctx, certify.CheckDeadline(sess.Platform, cfg, stderr), "check", stderr)
 	defer cancel()
 	res, err := certify.Check(ctx, sess.Platform, suiteConfig(ctx, sess, cfg, stderr))
@@ -83,6 +86,35 @@ func addSuiteFlags(fs *flag.FlagSet) *suiteFlags {
 	fs.StringVar(&sf.junitShould, "junit-should", reports.JUnitShouldNote, junitShouldUsage())
 	fs.StringVar(&sf.state, "state", "", "`file` keeping the run budget between runs against a target (default: one per target in the user cache directory; none: keep nothing)")
 	return sf
+}
+
+// uncontrolled says whether a target is one batchcert cannot drive: not the embedded reference
+// and no control API. Only its own clock passes the docs' waits.
+func uncontrolled(reference bool, t *scenarios.Target) bool {
+	return !reference && t != nil && (t.Control == nil || t.Control.URL == "")
+}
+
+// fitMaxWait gives a real-time run against a target without control the -max-wait its plan
+// needs (certify.FitMaxWait), unless -max-wait was given, and says so: with the default 15m a
+// token's hour is left out, and a correct platform is NOT CERTIFIED.
+func fitMaxWait(fs *flag.FlagSet, p *certify.Platform, cfg *scenarios.Config, stderr io.Writer) error {
+	if !cfg.RealTime || !uncontrolled(p.Reference != nil, p.Target) {
+		return nil
+	}
+	if setFlags(fs)["max-wait"] {
+		fmt.Fprintf(stderr, "%s: a wait longer than -max-wait %s is not run and says so\n", fs.Name(), batchcert.FormatDuration(cfg.MaxWait))
+		return nil
+	}
+	d, why, err := certify.FitMaxWait(p, *cfg)
+	if err != nil {
+		return err
+	}
+	cfg.MaxWait = d
+	if why != "" {
+		fmt.Fprintf(stderr, "%s: -max-wait %s (the default on a target without control: %s; a shorter -max-wait leaves such steps out, and the run cannot then be certified)\n",
+			fs.Name(), batchcert.FormatDuration(d), why)
+	}
+	return nil
 }
 
 // verdictGate is the gate the suite flags ask for.

@@ -86,6 +86,15 @@ func listPlan(w io.Writer, tf *targetFlags, cfg scenarios.Config, lf *loadFlags)
 	}
 	fmt.Fprintf(w, "\n%s in %s, plus each answer's contract validation and the client's logins\n",
 		plural(checks, "check"), plural(len(chosen), "scenario"))
+	if tf.file != "" {
+		if plan, err := scenarios.PlanRun(cfg); err == nil {
+			fmt.Fprintf(w, "plan     %s\n", plan)
+			if cfg.RealTime && uncontrolled(false, t) && plan.LongestWait > 0 {
+				fmt.Fprintf(w, "         on the platform's own clock; its longest wait is %s (%s)\n",
+					batchcert.FormatDuration(plan.LongestWait), plan.LongestStep)
+			}
+		}
+	}
 	if lf == nil {
 		return nil
 	}

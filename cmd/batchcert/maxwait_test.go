@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/certify"
+	"github.com/batchcert/batchcert/reports"
+	"github.com/batchcert/batchcert/scenarios"
+)
+
+// TestFitMaxWaitDefault: a real-time run against a target without control gets, unless
+// -max-wait is given, the -max-wait its plan needs (a token's hour), and says so; a given
+// -max-wait stands, and the embedded reference keeps the default.
+func TestFitMaxWaitDefault(t *testing.T) {
+	t.Parallel()
+	tg := scenarios.ReferenceTarget()
+	tg.Control = nil
+	controlled := scenarios.ReferenceTarget()
+	controlled.Control = &scenarios.Control{URL: "http://127.0.0.1:9"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		p    *certify.Platform
+		want time.Duration
+		say  string
+	}{
+		{"uncontrolled, no -max-wait", nil, &certify.Platform{Target: tg}, 61 * time.Minute, "-max-wait 1h1m (the default on a target without control"},
+		{"uncontrolled, -max-wait given", []string{"-max-wait", "30s"}, &certify.Platform{Target: tg}, 30 * time.Second, "longer than -max-wait 30s is not run"},
+		{"controlled", nil, &certify.Platform{Target: controlled}, scenarios.DefaultMaxWait, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs := flag.NewFlagSet("certify", flag.ContinueOnError)
+			sf := addSuiteFlags(fs)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := checkConfig("", sf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.RealTime = true
+			var stderr bytes.Buffer
+			if err := fitMaxWait(fs, tc.p, &cfg, &stderr); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.MaxWait != tc.want {
+				t.Errorf("max-wait %s, want %s", cfg.MaxWait, tc.want)
+			}
+			if !strings.Contains(stderr.String(), tc.say) || (tc.say == "" && stderr.Len() > 0) {
+				t.Errorf("stderr %q, want it to say %q", stderr.String(), tc.say)
+			}
+		})
+	}
+}
+
+// TestMaxWaitNeededReported: a step left out for -max-wait (the tokens scenario's hour against
+// the reference served on its own clock) is recorded in results.json with the -max-wait that
+// would run it, and a NOT CERTIFIED verdict names it.
+func TestMaxWaitNeededReported(t *testing.T) {
+	profile := serveReference(t, "-throttle-window", "3s", "-throttle-limit", "400")
+	out := t.TempDir()
+	_, stderr, code := runCLI(t, "check", "-target", profile, "-out", out, "-state", "none", "-real-time", "-max-wait", "30s", "-run", "tokens")
+	data, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatalf("exit %d, no results: %v\n%s", code, err, tail(stderr, 20))
+	}
+	res, err := reports.ReadJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MaxWaitNeeded != 61*time.Minute {
+		t.Errorf("maxWaitNeeded %s, want 1h1m (the tokens scenario waits 59m50s)", res.MaxWaitNeeded)
+	}
+	if res.Verdict == batchcert.NotCertified && !strings.Contains(strings.Join(res.VerdictReasons, " "), "-max-wait 1h1m") {
+		t.Errorf("NOT CERTIFIED, but the reasons do not name the -max-wait that fills the gap: %q", res.VerdictReasons)
+	}
+	t.Logf("verdict %s, reasons %q", res.Verdict, res.VerdictReasons)
+}
