@@ -139,7 +139,19 @@ type ThrottleResult struct {
 	Isolated           *bool           `json:"isolated,omitempty"`
 	Timeline           []TimelinePoint `json:"timeline,omitempty"`
 	Connections        *Connections    `json:"connections,omitempty"`
+	// TimeScale is the target's platform seconds per real second (limits.timeScale) when its
+	// clock is scaled, a test platform's; 0 for a real clock. The probe waits and measures in
+	// real time, so DeclaredWindow, MeasuredWindow and the Timeline are real time; the Platform
+	// windows are the same two in platform time, the time the docs' rule speaks of
+	// (RULE.throttle: calls per 60 s).
+	TimeScale              float64       `json:"timeScale,omitempty"`
+	PlatformDeclaredWindow time.Duration `json:"platformDeclaredWindowNs,omitempty"`
+	PlatformMeasuredWindow time.Duration `json:"platformMeasuredWindowNs,omitempty"`
 }
+
+// Scaled says whether the throttle was probed on a scaled clock, so that its windows have a
+// platform-time reading beside the real-time one.
+func (t *ThrottleResult) Scaled() bool { return t.TimeScale > 0 && t.TimeScale != 1 }
 
 // Connections is how a probe reached the target and what its connections cost: the model
 // (keep-alive, or new-connection: a new connection, and over TLS a full handshake, per

@@ -47,9 +47,13 @@ type ThrottleConfig struct {
 	App, SecondApp string
 	// TaskID is the task the probe queries.
 	TaskID string
-	// DeclaredLimit and DeclaredWindow are what the profile declares.
+	// DeclaredLimit and DeclaredWindow are what the profile declares, the window in real time.
 	DeclaredLimit  int
 	DeclaredWindow time.Duration
+	// TimeScale is the target's platform seconds per real second (limits.timeScale); 0 or 1
+	// for a real clock. The probe waits and measures in real time whatever it is: TimeScale
+	// only adds the windows in platform time, the docs' time, to the result and the checks.
+	TimeScale float64
 	// DeclaredType is fixed, sliding, token-bucket, or "" / "any" for no expectation.
 	DeclaredType string
 	// DeclaredRejectedCount is whether throttled calls count, nil for no expectation.
@@ -104,6 +108,18 @@ func (c ThrottleConfig) withDefaults() ThrottleConfig {
 		c.MaxDuration = p.MaxDuration
 	}
 	return c
+}
+
+// scaled says whether the target's clock runs at another speed than real time.
+func (c ThrottleConfig) scaled() bool { return c.TimeScale > 0 && c.TimeScale != 1 }
+
+// platform is the real-time d in the target's platform time, to the millisecond (the
+// declared window came to real time by a division that may have dropped a nanosecond).
+func (c ThrottleConfig) platform(d time.Duration) time.Duration {
+	if !c.scaled() {
+		return d
+	}
+	return time.Duration(float64(d) * c.TimeScale).Round(time.Millisecond)
 }
 
 // pollSteps are how often the probe asks "are slots back?": a coarse step (a twentieth of

@@ -241,3 +241,58 @@ func (c cancelAfterSleeps) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	return c.ManualClock.Sleep(ctx, d)
 }
+
+// TestProbeThrottlePlatformTime: on a scaled clock (limits.timeScale 300: a 10 min platform
+// window passes in 2 s) the probe measures in real time and reports the windows in platform
+// time too, labelled, in the result and in the window check; on a real clock it adds nothing.
+func TestProbeThrottlePlatformTime(t *testing.T) {
+	t.Parallel()
+	const window = 2 * time.Second
+	cases := []struct {
+		name, reason string
+		scale        float64
+		wantPlatform bool
+	}{
+		{"scaled", "platform seconds per real second 300: the rule's 10 min window is 2 s of the probe's", 300, true},
+		{"real", "no timeScale: the real-time figures are the platform's", 0, false},
+		{"one", "timeScale 1 is a real clock", 1, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clock := NewManualClock(epoch)
+			tgt := startFake(t, &fakeThrottle{Limit: 100, Window: window, Clock: clock})
+			res, checks, err := ProbeThrottle(context.Background(), tgt, ThrottleConfig{DeclaredWindow: window, Clock: clock, TimeScale: tc.scale})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.DeclaredWindow != window || absDur(res.MeasuredWindow-window) > window/20 {
+				t.Errorf("%s: real-time windows declared %s measured %s, want 2s both", tc.reason, res.DeclaredWindow, res.MeasuredWindow)
+			}
+			c, _ := checkByID(checks, "throttle.window")
+			if !tc.wantPlatform {
+				if res.Scaled() || res.TimeScale != 0 || res.PlatformDeclaredWindow != 0 || res.PlatformMeasuredWindow != 0 {
+					t.Errorf("%s: platform figures on a real clock: %+v", tc.reason, res)
+				}
+				if strings.Contains(c.Message, "platform") {
+					t.Errorf("%s: window check speaks of platform time: %s", tc.reason, c.Message)
+				}
+				return
+			}
+			if !res.Scaled() || res.TimeScale != tc.scale {
+				t.Errorf("%s: timeScale %g, want %g", tc.reason, res.TimeScale, tc.scale)
+			}
+			if res.PlatformDeclaredWindow != 10*time.Minute {
+				t.Errorf("%s: platform declared window %s, want 10m0s", tc.reason, res.PlatformDeclaredWindow)
+			}
+			if want := time.Duration(float64(res.MeasuredWindow) * tc.scale).Round(time.Millisecond); res.PlatformMeasuredWindow != want {
+				t.Errorf("%s: platform measured window %s, want %s (300 × %s)", tc.reason, res.PlatformMeasuredWindow, want, res.MeasuredWindow)
+			}
+			for _, want := range []string{"(real time; in platform time at timeScale 300: measured " + batchcert.FormatDuration(res.PlatformMeasuredWindow), "declared " + batchcert.FormatDuration(10*time.Minute) + ")"} {
+				if !strings.Contains(c.Message, want) {
+					t.Errorf("%s: window check %q lacks %q", tc.reason, c.Message, want)
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,8 @@ package loadtest
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/batchcert/batchcert"
@@ -110,7 +112,7 @@ func (m *throttleMeasure) result(cfg ThrottleConfig, p *throttleProbe) *batchcer
 	p.mu.Lock()
 	tl := append([]batchcert.TimelinePoint(nil), p.timeline...)
 	p.mu.Unlock()
-	return &batchcert.ThrottleResult{
+	r := &batchcert.ThrottleResult{
 		DeclaredLimit:      cfg.DeclaredLimit,
 		DeclaredWindow:     cfg.DeclaredWindow,
 		MeasuredLimit:      m.threshold(),
@@ -121,6 +123,22 @@ func (m *throttleMeasure) result(cfg ThrottleConfig, p *throttleProbe) *batchcer
 		Isolated:           m.isolated,
 		Timeline:           tl,
 	}
+	if cfg.scaled() {
+		r.TimeScale = cfg.TimeScale
+		r.PlatformDeclaredWindow = cfg.platform(r.DeclaredWindow)
+		r.PlatformMeasuredWindow = cfg.platform(r.MeasuredWindow)
+	}
+	return r
+}
+
+// platformNote says what real-time windows are in platform time on a scaled clock, labelled
+// as such ("" on a real clock): the checks' figures are real time, the rule's are platform time.
+func platformNote(cfg ThrottleConfig, what ...string) string {
+	if !cfg.scaled() {
+		return ""
+	}
+	return fmt.Sprintf(" (real time; in platform time at timeScale %s: %s)",
+		strconv.FormatFloat(cfg.TimeScale, 'g', -1, 64), strings.Join(what, ", "))
 }
 
 func throttleCheck(id, msg string, ok bool, reqs ...string) batchcert.Check {
@@ -152,7 +170,8 @@ func throttleChecks(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.Throttl
 	dl := cfg.DeclaredLimit
 	if !m.limitFound {
 		cs = append(cs, throttleCheck("throttle.threshold",
-			fmt.Sprintf("no 1010009 after %d sequential calls; declared %d per %s", m.limit, dl, batchcert.FormatDuration(cfg.DeclaredWindow)), false))
+			fmt.Sprintf("no 1010009 after %d sequential calls; declared %d per %s", m.limit, dl, batchcert.FormatDuration(cfg.DeclaredWindow))+
+				platformNote(cfg, "declared per "+batchcert.FormatDuration(cfg.platform(cfg.DeclaredWindow))), false))
 		return cs
 	}
 	msg := fmt.Sprintf("measured %d sequential calls admitted before the first 1010009; declared %d", m.threshold(), dl)
@@ -171,11 +190,13 @@ func throttleChecks(cfg ThrottleConfig, m *throttleMeasure, r *batchcert.Throttl
 		dev := math.Abs(float64(w-cfg.DeclaredWindow)) / float64(cfg.DeclaredWindow)
 		cs = append(cs, throttleCheck("throttle.window",
 			fmt.Sprintf("measured window %s (%+.1f %%); declared %s ± %.0f %%", batchcert.FormatDuration(w),
-				100*float64(w-cfg.DeclaredWindow)/float64(cfg.DeclaredWindow), batchcert.FormatDuration(cfg.DeclaredWindow), 100*WindowTolerance),
+				100*float64(w-cfg.DeclaredWindow)/float64(cfg.DeclaredWindow), batchcert.FormatDuration(cfg.DeclaredWindow), 100*WindowTolerance)+
+				platformNote(cfg, "measured "+batchcert.FormatDuration(r.PlatformMeasuredWindow), "declared "+batchcert.FormatDuration(r.PlatformDeclaredWindow)),
 			dev <= WindowTolerance))
 	} else {
 		cs = append(cs, throttleCheck("throttle.window",
-			fmt.Sprintf("slots did not come back within %s of exhaustion; declared window %s", batchcert.FormatDuration(3*cfg.DeclaredWindow), batchcert.FormatDuration(cfg.DeclaredWindow)), false))
+			fmt.Sprintf("slots did not come back within %s of exhaustion; declared window %s", batchcert.FormatDuration(3*cfg.DeclaredWindow), batchcert.FormatDuration(cfg.DeclaredWindow))+
+				platformNote(cfg, "within "+batchcert.FormatDuration(cfg.platform(3*cfg.DeclaredWindow)), "declared "+batchcert.FormatDuration(cfg.platform(cfg.DeclaredWindow))), false))
 	}
 	cs = append(cs, typeCheck(cfg, m, r))
 	switch {

@@ -100,10 +100,14 @@ func sampleResults() *batchcert.Results {
 			Throttle: &batchcert.ThrottleResult{
 				DeclaredLimit: 100, DeclaredWindow: time.Minute, MeasuredLimit: 100, MeasuredConcurrent: 8,
 				MeasuredWindow: time.Minute, WindowType: "fixed", RejectedCount: ptr(false), Isolated: ptr(true), Timeline: timeline,
+				Connections: &batchcert.Connections{Model: "keep-alive", Requests: 412, Dials: 2, Handshakes: 2,
+					HandshakeTime: 9 * time.Millisecond, HandshakeMean: 4500 * time.Microsecond},
 			},
 			TaskLimit: &batchcert.TaskLimitResult{
 				Limit: 10, Concurrency: 20, Runs: 5,
 				Admitted: []int{10, 10, 10, 11, 10}, Rejected: []int{10, 10, 9, 9, 10}, Other: []int{0, 0, 1, 0, 0}, SlotReturn: ptr(true),
+				Connections: &batchcert.Connections{Model: "keep-alive", Requests: 118, Dials: 20, Handshakes: 20,
+					HandshakeTime: 62 * time.Millisecond, HandshakeMean: 3100 * time.Microsecond},
 			},
 			Capacity: &batchcert.CapacityResult{
 				Operation: "queryBatchTask", SLOp99: 250 * time.Millisecond, MaxErrorRate: 0.01, Sustained: 80,
@@ -114,6 +118,8 @@ func sampleResults() *batchcert.Results {
 					{Rate: 80, Achieved: 79.2, Requests: 2376, ErrorRate: 0.004, P50: 25 * time.Millisecond, P90: 90 * time.Millisecond, P99: 210 * time.Millisecond, Max: 340 * time.Millisecond, OK: true},
 					{Rate: 160, Achieved: 121.5, Requests: 3645, ErrorRate: 0.052, P50: 140 * time.Millisecond, P90: 380 * time.Millisecond, P99: 720 * time.Millisecond, Max: 1900 * time.Millisecond, OK: false},
 				},
+				Connections: &batchcert.Connections{Model: "new-connection", Requests: 8118, Dials: 8118, Handshakes: 8118,
+					HandshakeTime: 8118 * 2400 * time.Microsecond, HandshakeMean: 2400 * time.Microsecond, Failed: 3},
 			},
 		},
 		SelfTest: &batchcert.SelfTest{

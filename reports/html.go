@@ -28,6 +28,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"runs":    runCell,
 	"inc":     func(i int) int { return i + 1 },
 	"short":   short,
+	"scale":   fmtScale,
 }).Parse(htmlSource))
 
 // htmlData is what report.html.tmpl renders.

@@ -139,3 +139,39 @@ func TestHTMLRootCausesFirst(t *testing.T) {
 		t.Errorf("traceability is not in natural order: AMB.2 at %d, AMB.10 at %d", i, j)
 	}
 }
+
+// TestHTMLConnections: each load probe's section says how it reached the target (the
+// connection model, -conn) and what its connections cost, as the Markdown summary does; a
+// probe whose results do not say shows no connections table.
+func TestHTMLConnections(t *testing.T) {
+	t.Parallel()
+	out := renderString(t, FormatHTML, sampleResults())
+	load := out[strings.Index(out, `<h2 id="load">`):strings.Index(out, `<h2 id="selftest">`)]
+	sections := map[string]string{}
+	for _, s := range strings.Split(load, "<h3>")[1:] {
+		sections[s[:strings.Index(s, "<")]] = s
+	}
+	cases := []struct{ section, want, reason string }{
+		{"Throttle (RULE.throttle)", `<td><code>keep-alive</code></td><td class="n">412</td><td class="n">2</td><td class="n">2</td><td class="n">9ms</td><td class="n">4.5ms</td><td class="n">0</td>`,
+			"the throttle probe's model, requests, dials and handshakes"},
+		{"Task limit (RULE.tasklimit)", `<td><code>keep-alive</code></td><td class="n">118</td><td class="n">20</td>`,
+			"the race's model: one connection per concurrent sender"},
+		{"Capacity of queryBatchTask", `<td><code>new-connection</code></td><td class="n">8118</td><td class="n">8118</td><td class="n">8118</td><td class="n">19.48s</td><td class="n">2.4ms</td><td class="n">3</td>`,
+			"the capacity search's model, its handshakes' total and mean cost and the failed ones"},
+	}
+	for _, tc := range cases {
+		s, ok := sections[tc.section]
+		if !ok {
+			t.Fatalf("no section %q in the load part of the report", tc.section)
+		}
+		if !strings.Contains(s, `<th>Connection model</th>`) || !strings.Contains(s, tc.want) {
+			t.Errorf("%s: section %q lacks %q", tc.reason, tc.section, tc.want)
+		}
+	}
+
+	r := sampleResults()
+	r.Load.Throttle.Connections, r.Load.TaskLimit.Connections, r.Load.Capacity.Connections = nil, nil, nil
+	if out := renderString(t, FormatHTML, r); strings.Contains(out, `class="conns"`) {
+		t.Error("a connections table is shown for probes whose results record none")
+	}
+}

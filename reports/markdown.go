@@ -115,8 +115,7 @@ func md(w *bytes.Buffer, r *batchcert.Results) {
 	if l := r.Load; l != nil && (l.Throttle != nil || l.TaskLimit != nil || l.Capacity != nil) {
 		w.WriteString("## Load\n\n")
 		if t := l.Throttle; t != nil {
-			fmt.Fprintf(w, "- Throttle: declared %d per %s, measured %d per %s (%s window, %d concurrent)%s\n",
-				t.DeclaredLimit, fmtDur(t.DeclaredWindow), t.MeasuredLimit, fmtDur(t.MeasuredWindow), mdText(t.WindowType), t.MeasuredConcurrent, connText(t.Connections))
+			throttleLine(w, t)
 		}
 		if t := l.TaskLimit; t != nil {
 			fmt.Fprintf(w, "- Task limit %d, %d runs at concurrency %d: admitted %s, rejected %s%s\n",
@@ -141,6 +140,19 @@ func md(w *bytes.Buffer, r *batchcert.Results) {
 		}
 		fmt.Fprintf(w, "## Self-test\n\n- Faults killed: %d/%d; clean reference conformant: %v\n\n", killed, len(s.Faults), s.CleanConformant)
 	}
+}
+
+// throttleLine is the throttle headline. On a scaled clock the windows are given in platform
+// time first, the time the docs' rule speaks of, and in real time, what the probe measured.
+func throttleLine(w *bytes.Buffer, t *batchcert.ThrottleResult) {
+	if !t.Scaled() {
+		fmt.Fprintf(w, "- Throttle: declared %d per %s, measured %d per %s (%s window, %d concurrent)%s\n",
+			t.DeclaredLimit, fmtDur(t.DeclaredWindow), t.MeasuredLimit, fmtDur(t.MeasuredWindow), mdText(t.WindowType), t.MeasuredConcurrent, connText(t.Connections))
+		return
+	}
+	fmt.Fprintf(w, "- Throttle: declared %d per %s, measured %d per %s of platform time (%s window, %d concurrent); in real time at timeScale %s: declared per %s, measured per %s%s\n",
+		t.DeclaredLimit, fmtDur(t.PlatformDeclaredWindow), t.MeasuredLimit, fmtDur(t.PlatformMeasuredWindow), mdText(t.WindowType), t.MeasuredConcurrent,
+		fmtScale(t.TimeScale), fmtDur(t.DeclaredWindow), fmtDur(t.MeasuredWindow), connText(t.Connections))
 }
 
 // connText says how a probe used connections: its model, and its TLS handshakes' count and

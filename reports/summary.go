@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -194,6 +195,9 @@ func fmtDur(d time.Duration) string {
 		return d.Round(time.Second).String()
 	}
 }
+
+// fmtScale formats a clock's time scale (platform seconds per real second): 60, 0.5.
+func fmtScale(s float64) string { return strconv.FormatFloat(finite(s), 'g', -1, 64) }
 
 // fmtTime formats t in UTC for reports; the zero time is "-".
 func fmtTime(t time.Time) string {

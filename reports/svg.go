@@ -139,7 +139,11 @@ func throttleSVG(t *batchcert.ThrottleResult) template.HTML {
 	xticks, xmax := niceTicksFrom(xmin, xmax, 8)
 	xmin = math.Min(xmin, xticks[0])
 	c := newChart("Throttle probe: calls per bucket", xmin, xmax, ymax)
-	c.axes(xticks, func(v float64) string { return num(v) + "s" }, "time since probe start (s)", yticks, "calls")
+	xlabel := "time since probe start (s)"
+	if t.Scaled() {
+		xlabel = "time since probe start (s, real time)"
+	}
+	c.axes(xticks, func(v float64) string { return num(v) + "s" }, xlabel, yticks, "calls")
 	for _, p := range pts {
 		x0, x1 := p.Offset.Seconds(), (p.Offset + width).Seconds()
 		gap := (x1 - x0) * 0.1
@@ -159,7 +163,11 @@ func throttleSVG(t *batchcert.ThrottleResult) template.HTML {
 	}
 	fmt.Fprintf(&c.b, `<path d="%s" fill="none" stroke="%s" stroke-width="2"/>`, path.String(), colLine)
 	if t.DeclaredLimit > 0 {
-		c.hline(float64(t.DeclaredLimit), colLimit, fmt.Sprintf("limit %d / %s", t.DeclaredLimit, fmtDur(t.DeclaredWindow)))
+		label := fmt.Sprintf("limit %d / %s", t.DeclaredLimit, fmtDur(t.DeclaredWindow))
+		if t.Scaled() {
+			label = fmt.Sprintf("limit %d / %s platform (%s real)", t.DeclaredLimit, fmtDur(t.PlatformDeclaredWindow), fmtDur(t.DeclaredWindow))
+		}
+		c.hline(float64(t.DeclaredLimit), colLimit, label)
 	}
 	c.legend(1, colAccepted, "accepted", false)
 	c.legend(2, colThrottled, "throttled (1010009)", false)
