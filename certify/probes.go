@@ -175,7 +175,8 @@ func Target(p *Platform) (loadtest.Target, error) {
 func throttleConfig(t *scenarios.Target, l Load, clock apiclient.Clock) (loadtest.ThrottleConfig, error) {
 	limits := t.Limits
 	cfg := loadtest.ThrottleConfig{DeclaredLimit: limits.Throttle.Limit, DeclaredWindow: realWindow(limits),
-		Concurrency: l.Concurrency, MaxRequests: l.MaxRequests, MaxDuration: l.MaxDuration, Clock: clock, Progress: l.Progress}
+		Concurrency: l.Concurrency, MaxRequests: l.MaxRequests, MaxDuration: l.MaxDuration, Clock: clock, Progress: l.Progress,
+		TimeScale: limits.TimeScale}
 	if t.Apps.Secondary != nil {
 		cfg.SecondApp = "secondary"
 	}

@@ -172,6 +172,10 @@ func printLoad(w io.Writer, l *batchcert.LoadResults) {
 		fmt.Fprintf(w, "%-22s measured %d per %s (%s), concurrent %d; declared %d per %s\n", "throttle",
 			t.MeasuredLimit, batchcert.FormatDuration(t.MeasuredWindow), t.WindowType, t.MeasuredConcurrent,
 			t.DeclaredLimit, batchcert.FormatDuration(t.DeclaredWindow))
+		if t.Scaled() {
+			fmt.Fprintf(w, "%-22s in platform time (x%g): measured per %s, declared per %s\n", "",
+				t.TimeScale, batchcert.FormatDuration(t.PlatformMeasuredWindow), batchcert.FormatDuration(t.PlatformDeclaredWindow))
+		}
 	}
 	if t := l.TaskLimit; t != nil {
 		fmt.Fprintf(w, "%-22s limit %d, %s of %d concurrent creates, admitted %v\n", "task limit",

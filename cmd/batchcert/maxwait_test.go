@@ -84,3 +84,22 @@ func TestMaxWaitNeededReported(t *testing.T) {
 	}
 	t.Logf("verdict %s, reasons %q", res.Verdict, res.VerdictReasons)
 }
+
+// TestPrintLoadPlatformTime: on a scaled clock the terminal's throttle line is followed by the
+// windows in platform time, which the docs' rule speaks of; on a real clock it is not.
+func TestPrintLoadPlatformTime(t *testing.T) {
+	t.Parallel()
+	thr := &batchcert.ThrottleResult{MeasuredLimit: 100, MeasuredWindow: 10 * time.Second, DeclaredLimit: 100, DeclaredWindow: 10 * time.Second,
+		TimeScale: 60, PlatformMeasuredWindow: 600 * time.Second, PlatformDeclaredWindow: 600 * time.Second}
+	var b bytes.Buffer
+	printLoad(&b, &batchcert.LoadResults{Throttle: thr})
+	if !strings.Contains(b.String(), "in platform time (x60): measured per 10m, declared per 10m") {
+		t.Errorf("scaled: %q", b.String())
+	}
+	thr.TimeScale = 0
+	b.Reset()
+	printLoad(&b, &batchcert.LoadResults{Throttle: thr})
+	if strings.Contains(b.String(), "platform time") {
+		t.Errorf("real clock: %q", b.String())
+	}
+}
