@@ -22,6 +22,9 @@ type Results struct {
 	// MaxWaitNeeded, when set, is the -max-wait under which the steps this run left out for
 	// waiting longer than its -max-wait would have run (a token's hour, a task's timeout).
 	MaxWaitNeeded time.Duration `json:"maxWaitNeededNs,omitempty"`
+	// Connections is what the suite's own calls cost under its connection model (-conn); the
+	// load probes' are in Load.
+	Connections *Connections `json:"connections,omitempty"`
 	// Verdict is Decide's verdict; VerdictReasons say what it rests on, Exceptions list the
 	// MUST checks that failed as declared known failures, Gate is the gate it was decided under.
 	Verdict        Verdict  `json:"verdict"`

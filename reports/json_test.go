@@ -68,6 +68,7 @@ func TestSchemaCoversEveryField(t *testing.T) {
 	// The realistic run sets every field but those an interrupted, excepted or cut-short run adds.
 	r := sampleResults()
 	r.IncompleteReason, r.Exceptions, r.MaxWaitNeeded = "interrupted: signal", []string{"a/1"}, time.Hour
+	r.Connections = &batchcert.Connections{Model: "new-connection", Requests: 3, Dials: 3, Handshakes: 3}
 	if err := WriteJSON(&buf, r); err != nil {
 		t.Fatal(err)
 	}

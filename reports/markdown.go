@@ -110,7 +110,11 @@ func md(w *bytes.Buffer, r *batchcert.Results) {
 			fmt.Fprintf(w, " and %d more", n-maxMarkdownMissing)
 		}
 	}
-	w.WriteString("\n\n")
+	w.WriteString("\n")
+	if c := r.Connections; c != nil {
+		fmt.Fprintf(w, "- The suite's %s\n", strings.TrimPrefix(connText(c), "; "))
+	}
+	w.WriteString("\n")
 
 	if l := r.Load; l != nil && (l.Throttle != nil || l.TaskLimit != nil || l.Capacity != nil) {
 		w.WriteString("## Load\n\n")

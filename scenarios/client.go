@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/batchcert/batchcert"
@@ -79,10 +80,13 @@ var ErrUnreachable = errors.New("the target is unreachable")
 // client sends requests to one target; its token cache logs each app in once and keeps its
 // tokens.
 type client struct {
-	base    *url.URL
-	http    *http.Client
-	limit   int64
-	timeout time.Duration
+	base *url.URL
+	http *http.Client
+	// conns counts the dials and TLS handshakes of http's transport; requests the calls.
+	conns    *apiclient.ConnStats
+	requests atomic.Int64
+	limit    int64
+	timeout  time.Duration
 	// auth is the token cache (apiclient.Auth): each app's tokens, its logins serialised,
 	// the logins and refreshes a scenario sends itself adopted under the app's lock.
 	auth *apiclient.Auth
@@ -112,6 +116,20 @@ func newHTTPClient(t *Target) (*http.Client, error) {
 	}
 	c.Transport.(*http.Transport).ResponseHeaderTimeout = DefaultRequestTimeout
 	return c, nil
+}
+
+// connections is what the client's calls cost so far under model: requests, dials and TLS
+// handshakes; nil for a client that does not count them.
+func (c *client) connections(model apiclient.ConnModel) *batchcert.Connections {
+	if c.conns == nil {
+		return nil
+	}
+	if model == "" {
+		model = apiclient.KeepAlive
+	}
+	snap := c.conns.Snapshot(model)
+	return &batchcert.Connections{Model: string(snap.Model), Requests: c.requests.Load(), Dials: snap.Dials,
+		Handshakes: snap.Handshakes, HandshakeTime: snap.Handshake, HandshakeMean: snap.MeanHandshake(), Failed: snap.Failed}
 }
 
 // do sends one request and reads at most limit bytes of the answer.
@@ -145,6 +163,7 @@ func (c *client) doURL(ctx context.Context, method, target, path string, header 
 	ex.request = req
 	c.dates.sent(ex, path)
 	start := time.Now()
+	c.requests.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		ex.Duration = time.Since(start)

@@ -25,6 +25,11 @@ import (
 type Config struct {
 	// Target is the platform to certify (ReferenceTarget, or LoadTarget).
 	Target *Target
+	// Conn is the connection model of the suite's calls: apiclient.KeepAlive ("" too), or
+	// apiclient.NewConnection, a new connection, and over TLS a full handshake with the
+	// profile's client certificate, per call, as the vendor's Java SDK does. Results.Connections
+	// records it and what it cost.
+	Conn apiclient.ConnModel
 	// Profile overrides the target's profile ("doc-strict" or "lenient") when set.
 	Profile string
 	// Run selects scenarios by name; nil runs all.
@@ -178,13 +183,18 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	if err != nil {
 		return nil, t.configErr("tls", err)
 	}
+	conns := &apiclient.ConnStats{}
+	ctl := hc // the control API's calls are the harness's, not the suite's: not modelled, not counted
+	if hc, err = apiclient.WithModel(hc, cfg.Conn, conns); err != nil {
+		return nil, batchcert.Usagef("%w", err)
+	}
 	s := &Suite{ctx: ctx, cfg: cfg, target: t, contract: contract, redact: &redactor{},
 		runID: newRunID(), severity: map[string]batchcert.Severity{}}
 	s.clock = cfg.Clock
 	if s.clock == nil {
 		s.clock = apiclient.RealClock{}
 	}
-	s.client = &client{base: base, http: hc, limit: DefaultBodyLimit, timeout: DefaultRequestTimeout}
+	s.client = &client{base: base, http: hc, limit: DefaultBodyLimit, timeout: DefaultRequestTimeout, conns: conns}
 	if cfg.BodyLimit > 0 {
 		s.client.limit = cfg.BodyLimit
 	}
@@ -236,7 +246,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		}
 	}
 	if t.Control != nil && t.Control.URL != "" {
-		s.control = &controller{base: t.Control.URL, http: hc}
+		s.control = &controller{base: t.Control.URL, http: ctl}
 		s.platform = apiclient.AdvanceClock{NowFunc: s.control.now, Advance: s.control.advance}
 	}
 	maxWait := cfg.MaxWait
@@ -401,6 +411,7 @@ func Check(ctx context.Context, cfg Config) (*batchcert.Results, error) {
 	}
 	res.End = time.Now()
 	res.Coverage = s.coverage(res.Checks)
+	res.Connections = s.client.connections(s.cfg.Conn)
 	s.sayMu.Lock()
 	if s.leftOut > 0 {
 		res.MaxWaitNeeded = NeededMaxWait(s.leftOut)

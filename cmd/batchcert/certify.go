@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/certify"
 )
 
@@ -30,6 +31,7 @@ func runCertify(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
+	cfg.Conn = apiclient.ConnModel(lf.conn) // validLoadFlags checked it: the suite's calls and the probes' alike
 	if *list {
 		if tf.file != "" && !setFlags(fs)["real-time"] {
 			// As the run would: a target without control runs on its own clock.

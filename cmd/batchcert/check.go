@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 	"github.com/batchcert/batchcert/certify"
 	"github.com/batchcert/batchcert/reports"
 	"github.com/batchcert/batchcert/scenarios"
@@ -20,8 +21,9 @@ import (
 const defaultOut = "batchcert-out"
 
 func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", "check [-target FILE] [-run SELECTORS] [-list] [-profile NAME] [-transport rest|graphql] [-out DIR]", stdout)
+	fs := newFlagSet("check", "check [-target FILE] [-run SELECTORS] [-list] [-profile NAME] [-transport rest|graphql] [-conn keep-alive|new-connection] [-out DIR]", stdout)
 	tf := addTargetFlags(fs, 1)
+	conn := fs.String("conn", string(apiclient.KeepAlive), "connection `model` of the suite's calls: keep-alive, or new-connection (a new connection, and over TLS a full handshake with the profile's client certificate, per call, as the vendor's Java SDK does)")
 	runRE := addRunFlag(fs)
 	list := addListFlag(fs)
 	sf := addSuiteFlags(fs)
@@ -35,6 +37,9 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	cfg, err := checkConfig(*runRE, sf)
 	if err != nil {
 		return err
+	}
+	if cfg.Conn, err = apiclient.ParseConnModel(*conn); err != nil {
+		return batchcert.Usagef("-conn: %v", err)
 	}
 	if *list {
 		return listPlan(stdout, tf, cfg, nil)

@@ -103,3 +103,38 @@ func TestPrintLoadPlatformTime(t *testing.T) {
 		t.Errorf("real clock: %q", b.String())
 	}
 }
+
+// TestCheckConnectionModel: check -conn new-connection opens a connection for every call of the
+// suite, as the vendor's Java SDK does with a client certificate; keep-alive reuses them.
+// results.json records the model and what it cost.
+func TestCheckConnectionModel(t *testing.T) {
+	t.Parallel()
+	for _, model := range []string{"new-connection", "keep-alive"} {
+		out := t.TempDir()
+		_, stderr, code := runCLI(t, "check", "-conn", model, "-run", "happy-paths", "-coverage-gate", "none", "-out", out)
+		data, err := os.ReadFile(filepath.Join(out, "results.json"))
+		if err != nil {
+			t.Fatalf("%s: exit %d, no results: %v\n%s", model, code, err, tail(stderr, 20))
+		}
+		res, err := reports.ReadJSON(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := res.Connections
+		if c == nil || c.Model != model || c.Requests < 5 {
+			t.Fatalf("%s: connections %+v", model, c)
+		}
+		if model == "new-connection" && c.Dials != c.Requests {
+			t.Errorf("new-connection: %d dials for %d requests", c.Dials, c.Requests)
+		}
+		if model == "keep-alive" && c.Dials*2 > c.Requests {
+			t.Errorf("keep-alive: %d dials for %d requests", c.Dials, c.Requests)
+		}
+		if code != batchcert.ExitConformant {
+			t.Errorf("%s: exit %d, verdict %s", model, code, res.Verdict)
+		}
+	}
+	if _, stderr, code := runCLI(t, "check", "-conn", "pooled"); code != batchcert.ExitUsage || !strings.Contains(stderr, "-conn") {
+		t.Errorf("-conn pooled: exit %d, %q", code, stderr)
+	}
+}
