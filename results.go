@@ -255,6 +255,10 @@ type FaultKill struct {
 	// Kills counts the independent checks that caught the fault: distinct failed MUST checks,
 	// where GraphQL parity checks do not count for a fault of the REST API.
 	Kills int `json:"kills"`
+	// Observations counts the distinct answers (or bursts) among those checks: the checks of
+	// one step judge one observation, so two tallies of one race are one observation. A fault
+	// seen in only one observation has no second, independent witness.
+	Observations int `json:"observations,omitempty"`
 	// ShouldOnly says only SHOULD checks caught the fault (Kills counts those): it breaks a
 	// recommendation of the docs' reading, not a MUST, so a platform with it stays CONFORMANT.
 	ShouldOnly bool `json:"shouldOnly,omitempty"`

@@ -38,6 +38,7 @@ func Example() {
 	// clean reference: CONFORMANT
 	// kill rate: 1/2 (50.0%)
 	// killed by exactly one independent check: 1
+	// killed in exactly one observation (one answer or burst): 1
 	//
 	// survivors (deviations the suite does not catch):
 	//   throttle-per-token: the throttle counts per access token instead of per application, so a new login resets the quota (AMB.9)

@@ -14,3 +14,19 @@ func TestIndependentKills(t *testing.T) {
 		t.Errorf("no failures: kills = %d, want 0", got)
 	}
 }
+
+// TestObservations: the checks of one step judge one observation; two tallies of one burst
+// are one witness, checks of two steps are two, and a probe's check is its own.
+func TestObservations(t *testing.T) {
+	failed := []string{"quick-tasklimit/race/admitted", "quick-tasklimit/race/refused", "parity/rest query/expect-1",
+		"lifecycle/poll/until", "lifecycle/poll/contract", "throttle.threshold", "lifecycle/final/expect-1"}
+	if got := Observations("tasklimit-11", failed); got != 4 {
+		t.Errorf("observations = %d, want 4 (race, poll, final, probe)", got)
+	}
+	if got := Observations("tasklimit-11", failed[:2]); got != 1 {
+		t.Errorf("two tallies of one race: observations = %d, want 1", got)
+	}
+	if got := Observations("gql-x", failed); got != 5 {
+		t.Errorf("GraphQL fault: observations = %d, want 5 (parity counted)", got)
+	}
+}

@@ -33,6 +33,9 @@ func WriteMatrix(w io.Writer, st *batchcert.SelfTest) error {
 	killed, total := Killed(st)
 	fmt.Fprintf(&b, "kill rate: %d/%d (%s)\n", killed, total, percent(killed, total))
 	fmt.Fprintf(&b, "killed by exactly one independent check: %d\n", SingleKills(st))
+	if n := SingleObservations(st); n > 0 {
+		fmt.Fprintf(&b, "killed in exactly one observation (one answer or burst): %d\n", n)
+	}
 	if killed < total {
 		b.WriteString("\nsurvivors (deviations the suite does not catch):\n")
 		for _, k := range st.Faults {
@@ -64,6 +67,20 @@ func percent(n, total int) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(total))
+}
+
+// SingleObservations counts the killed faults whose catching checks all judge one answer or
+// one burst (FaultKill.Observations 1).
+func SingleObservations(st *batchcert.SelfTest) int {
+	n := 0
+	if st != nil {
+		for _, k := range st.Faults {
+			if k.Killed && k.Observations == 1 {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // SingleKills counts the killed faults that exactly one independent check catches.

@@ -167,13 +167,13 @@ func certifyFault(ctx context.Context, certify CertifyFunc, f Fault) (batchcert.
 		return k, errors.New("the run was incomplete")
 	}
 	caught := failures(res, batchcert.Must)
-	k.Kills = IndependentKills(f.Name, caught)
+	k.Kills, k.Observations = IndependentKills(f.Name, caught), Observations(f.Name, caught)
 	if k.Kills == 0 {
 		// A fault that breaks only what the docs' reading recommends (a SHOULD rule, such as
 		// INV.status-moves under AMB.R8) leaves the verdict CONFORMANT by design; it is still
 		// caught when a SHOULD check reports it.
 		if should := failures(res, batchcert.Should); IndependentKills(f.Name, should) > 0 {
-			k.ShouldOnly, k.Kills = true, IndependentKills(f.Name, should)
+			k.ShouldOnly, k.Kills, k.Observations = true, IndependentKills(f.Name, should), Observations(f.Name, should)
 			caught = append(caught, should...)
 		}
 	}
@@ -194,6 +194,24 @@ func IndependentKills(fault string, failed []string) int {
 	for _, id := range failed {
 		if !gql && strings.HasPrefix(id, "parity/") {
 			continue
+		}
+		seen[id] = true
+	}
+	return len(seen)
+}
+
+// Observations counts the distinct steps among the checks in failed that kill fault (parity
+// filtered as in IndependentKills): a check id is "scenario/step/check", and the checks of one
+// step judge one answer or one burst. A probe's check ("throttle.threshold") is its own.
+func Observations(fault string, failed []string) int {
+	gql := strings.HasPrefix(fault, "gql-")
+	seen := map[string]bool{}
+	for _, id := range failed {
+		if !gql && strings.HasPrefix(id, "parity/") {
+			continue
+		}
+		if i := strings.LastIndexByte(id, '/'); i > 0 && strings.IndexByte(id, '/') < i {
+			id = id[:i]
 		}
 		seen[id] = true
 	}
