@@ -142,15 +142,23 @@ func (c *Control) Now(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	t, err := parseNow(body)
+	if err != nil {
+		return time.Time{}, &ControlError{Call: http.MethodGet + " " + PathControlNow, Status: http.StatusOK, Msg: excerpt(body), Err: err}
+	}
+	return t, nil
+}
+
+// parseNow reads a /control/now answer: one JSON object with a non-zero RFC 3339 "now".
+func parseNow(body []byte) (time.Time, error) {
 	var v struct {
 		Now time.Time `json:"now"`
 	}
-	call := http.MethodGet + " " + PathControlNow
 	if err := json.Unmarshal(body, &v); err != nil {
-		return time.Time{}, &ControlError{Call: call, Status: http.StatusOK, Msg: excerpt(body), Err: fmt.Errorf("decode: %w", err)}
+		return time.Time{}, fmt.Errorf("decode: %w", err)
 	}
 	if v.Now.IsZero() {
-		return time.Time{}, &ControlError{Call: call, Status: http.StatusOK, Msg: excerpt(body), Err: errors.New(`no "now" time in the answer`)}
+		return time.Time{}, errors.New(`no "now" time in the answer`)
 	}
 	return v.Now, nil
 }

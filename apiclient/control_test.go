@@ -210,3 +210,21 @@ func TestControlClockNowFails(t *testing.T) {
 	require.NoError(t, clk.Sleep(context.Background(), time.Second), "a plain sleep needs no time read")
 	assert.Equal(t, int32(1), advances.Load())
 }
+
+// FuzzParseNow: whatever a control URL answers to /control/now, the client reads a non-zero
+// time or returns an error, never the zero time as a success, and never panics.
+func FuzzParseNow(f *testing.F) {
+	for _, seed := range []string{`{"now":"2026-01-02T03:04:05.123456789Z"}`, `{"now":"0001-01-01T00:00:00Z"}`,
+		`{}`, `{"now":null}`, `{"now":12}`, `[]`, `not json`, `{"now":"2026-01-02T03:04:05Z"} x`, ``} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := parseNow(body)
+		if err == nil && got.IsZero() {
+			t.Fatalf("parseNow(%q) gave the zero time and no error", body)
+		}
+		if err != nil && !got.IsZero() {
+			t.Fatalf("parseNow(%q) gave %s with error %v", body, got, err)
+		}
+	})
+}
