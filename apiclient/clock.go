@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -45,8 +46,9 @@ func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
 
 // AdvanceClock is a reference platform's clock: NowFunc reads the platform's time and Advance
 // moves it forward, so that a wait of d takes no real time. For the embedded reference both
-// are its own methods (refplatform.Server Now and Advance); through the control API, Advance
-// posts /control/advance.
+// are its own methods (refplatform.Server Now and Advance); through the control API they are
+// Control's (Control.Clock: GET /control/now, POST /control/advance). A NowFunc that cannot
+// read the time returns the zero time, having reported why.
 type AdvanceClock struct {
 	NowFunc func() time.Time
 	Advance func(ctx context.Context, d time.Duration) error
@@ -69,7 +71,16 @@ func (c AdvanceClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// SleepUntil waits on c until t.
+// ErrNoTime is returned by SleepUntil when the clock gave the zero time: its time could not be
+// read (Control.Clock reports why), and a wait measured from year 1 would be centuries.
+var ErrNoTime = errors.New("the clock's time is unknown")
+
+// SleepUntil waits on c until t. It returns ErrNoTime, without waiting, when c.Now() is the
+// zero time.
 func SleepUntil(ctx context.Context, c Clock, t time.Time) error {
-	return c.Sleep(ctx, t.Sub(c.Now()))
+	now := c.Now()
+	if now.IsZero() {
+		return fmt.Errorf("sleep until %s: %w", t.Format(time.RFC3339), ErrNoTime)
+	}
+	return c.Sleep(ctx, t.Sub(now))
 }

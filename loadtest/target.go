@@ -20,9 +20,8 @@ import (
 
 // API paths (docs/design.md, operations table); the client's, named here for the probes.
 const (
-	PathLogin       = apiclient.PathLogin
-	PathTasks       = apiclient.PathTasks
-	PathControlBase = "/control"
+	PathLogin = apiclient.PathLogin
+	PathTasks = apiclient.PathTasks
 )
 
 // Error codes the probes recognise.
@@ -143,13 +142,15 @@ type Response struct {
 // apiclient: its token cache, login and error-code reader). It is safe for concurrent use.
 type Session struct {
 	t Target
-	// client makes the API calls, with t.Conn's model, counting its connections in stats;
-	// ctlClient makes the control API's calls (harness bookkeeping, not counted).
-	client, ctlClient *http.Client
-	stats             apiclient.ConnStats
-	requests          atomic.Int64
-	err               error
-	auth              *apiclient.Auth
+	// client makes the API calls, with t.Conn's model, counting its connections in stats.
+	client *http.Client
+	stats  apiclient.ConnStats
+	// ctl makes the control API's calls (harness bookkeeping, not counted) with t.Client;
+	// nil without a control URL.
+	ctl      *apiclient.Control
+	requests atomic.Int64
+	err      error
+	auth     *apiclient.Auth
 }
 
 // NewSession returns a session for t. A connection model that cannot be applied to t.Client
@@ -160,7 +161,10 @@ func NewSession(t Target) *Session {
 		c, _ = apiclient.NewHTTPClient(apiclient.Options{}) // no TLS files: cannot fail
 		c.Timeout = DefaultHTTPTimeout
 	}
-	s := &Session{t: t, ctlClient: c}
+	s := &Session{t: t}
+	if t.Control != "" {
+		s.ctl = apiclient.NewControl(t.Control, apiclient.ControlHTTPClient(c))
+	}
 	s.client, s.err = apiclient.WithModel(c, t.Conn, &s.stats)
 	if s.err != nil {
 		s.client = c
@@ -192,7 +196,7 @@ func (s *Session) call(ctx context.Context, method, path string, h http.Header, 
 		return 0, nil, err
 	}
 	req.Header = h
-	resp, err := s.do(s.client, req)
+	resp, err := s.do(req)
 	return resp.Status, resp.Body, err
 }
 
@@ -220,7 +224,7 @@ func (s *Session) Query(ctx context.Context, alias, taskID string) (Response, er
 	if err != nil {
 		return Response{}, err
 	}
-	return s.do(s.client, req)
+	return s.do(req)
 }
 
 // Create calls createBatchTask as alias with a JSON body.
@@ -230,7 +234,7 @@ func (s *Session) Create(ctx context.Context, alias string, body []byte) (Respon
 		return Response{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	return s.do(s.client, req)
+	return s.do(req)
 }
 
 // QueryRequest builds an authenticated queryBatchTask request for load generation.
@@ -260,14 +264,12 @@ func (s *Session) authed(ctx context.Context, alias, method, path string, body [
 	return req, nil
 }
 
-func (s *Session) do(c *http.Client, req *http.Request) (Response, error) {
+func (s *Session) do(req *http.Request) (Response, error) {
 	if s.err != nil {
 		return Response{}, s.err
 	}
-	if c == s.client {
-		s.requests.Add(1)
-	}
-	resp, err := c.Do(req)
+	s.requests.Add(1)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return Response{}, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
@@ -327,45 +329,20 @@ var errNoControl = errors.New("the target has no control URL")
 // ControlReset asks the reference platform to drop its state (tasks, tokens, throttle
 // counters); the session forgets its tokens too and logs in again on next use.
 func (s *Session) ControlReset(ctx context.Context) error {
-	if err := s.control(ctx, "/reset", nil); err != nil {
+	if s.ctl == nil {
+		return errNoControl
+	}
+	if err := s.ctl.Reset(ctx); err != nil {
 		return err
 	}
 	s.auth.Forget()
 	return nil
 }
 
-// ControlAdvance moves the reference platform's clock forward by d (whole seconds are sent
-// when d is a whole number of seconds, fractional seconds otherwise).
+// ControlAdvance moves the reference platform's clock forward by d.
 func (s *Session) ControlAdvance(ctx context.Context, d time.Duration) error {
-	body, err := json.Marshal(map[string]float64{"seconds": d.Seconds()})
-	if err != nil {
-		return fmt.Errorf("control advance: %w", err)
-	}
-	return s.control(ctx, "/advance", body)
-}
-
-func (s *Session) control(ctx context.Context, path string, body []byte) error {
-	if s.t.Control == "" {
+	if s.ctl == nil {
 		return errNoControl
 	}
-	if body == nil {
-		body = []byte("{}")
-	}
-	base := strings.TrimSuffix(s.t.Control, "/")
-	if !strings.HasSuffix(base, PathControlBase) {
-		base += PathControlBase
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("control %s: %w", path, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.do(s.ctlClient, req)
-	if err != nil {
-		return fmt.Errorf("control %s: %w", path, err)
-	}
-	if resp.Status/100 != 2 {
-		return fmt.Errorf("control %s: status %d", path, resp.Status)
-	}
-	return nil
+	return s.ctl.Advance(ctx, d)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // Reproducers. Each failure's evidence carries a bash script that replays the scenario's
@@ -70,17 +71,13 @@ func (r *scenarioRun) recordControl(st Step, c *ControlStep) {
 		}
 	}
 	if c.Reset {
-		add("/control/reset", nil)
+		add(apiclient.PathControlReset, nil)
 	}
 	if c.Advance > 0 {
-		add("/control/advance", map[string]int{"seconds": c.Advance})
+		add(apiclient.PathControlAdvance, map[string]int{"seconds": c.Advance})
 	}
 	if c.Fault != nil {
-		f := *c.Fault
-		if f.Count == 0 {
-			f.Count = 1
-		}
-		add("/control/fault", f)
+		add(apiclient.PathControlFault, c.Fault.control())
 	}
 }
 
@@ -143,7 +140,7 @@ func (r *scenarioRun) script(c *batchcert.Check, upTo int) string {
 	w(`RUN="${BATCHCERT_RUN_ID:-r$(date +%%s)$$}"`)
 	w(`BASE="${BATCHCERT_BASE_URL:-%s}"`, strings.TrimSuffix(base, "/"))
 	if control != "" {
-		w(`CONTROL="${BATCHCERT_CONTROL_URL:-%s}"`, strings.TrimSuffix(control, "/"))
+		w(`CONTROL="${BATCHCERT_CONTROL_URL:-%s}"`, apiclient.ControlBase(control))
 	}
 	curl := []string{"curl", "-sS", "--max-time", "30"}
 	if t.TLS.Insecure {
@@ -167,7 +164,7 @@ func (r *scenarioRun) script(c *batchcert.Check, upTo int) string {
 	if control != "" {
 		// The run reset the platform before the scenario (and the reset forgets tokens: the
 		// logins come after it).
-		w(`call POST "$CONTROL/control/reset" -H 'Content-Type: application/json' --data-binary '{}'; show quiet`)
+		w(`call POST "$CONTROL%s" -H 'Content-Type: application/json' --data-binary '{}'; show quiet`, apiclient.PathControlReset)
 	}
 	steps := r.replay[:upTo+1]
 	// Log in every app a managed request uses, from its secret's variable.

@@ -93,7 +93,7 @@ func (s *Suite) newRun(sc *Scenario) *scenarioRun {
 // play runs every step; steps go on after a failure so every expectation gets a verdict.
 func (r *scenarioRun) play(ctx context.Context) {
 	if r.s.control != nil {
-		if err := r.s.control.reset(ctx); err != nil {
+		if err := r.s.control.Reset(ctx); err != nil {
 			r.errorCheck("setup/reset", nil, fmt.Errorf("reset the reference platform: %w", err))
 			return
 		}
@@ -150,7 +150,7 @@ func (r *scenarioRun) step(ctx context.Context, st Step) {
 		}
 	case st.Control != nil:
 		r.recordControl(st, st.Control)
-		if err := r.s.control.do(ctx, st.Control); err != nil {
+		if err := controlStep(ctx, r.s.control, st.Control); err != nil {
 			r.errorCheck(r.id(st, "control"), nil, err)
 		}
 		if st.Control.Reset {

@@ -97,7 +97,7 @@ type Suite struct {
 	cfg      Config
 	target   *Target
 	client   *client
-	control  *controller
+	control  *apiclient.Control
 	pacer    *pacer
 	budget   *budget
 	contract Contract
@@ -106,7 +106,7 @@ type Suite struct {
 	seq      atomic.Int64
 	runID    string
 	// clock is real time (Config.Clock); platform, with a control API, is the reference's
-	// clock, which a wait advances (apiclient.AdvanceClock over /control/advance).
+	// clock through the control API (apiclient.Control.Clock), which a wait advances.
 	clock    apiclient.Clock
 	platform apiclient.Clock
 	severity map[string]batchcert.Severity
@@ -246,8 +246,10 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 		}
 	}
 	if t.Control != nil && t.Control.URL != "" {
-		s.control = &controller{base: t.Control.URL, http: ctl}
-		s.platform = apiclient.AdvanceClock{NowFunc: s.control.now, Advance: s.control.advance}
+		s.control = apiclient.NewControl(t.Control.URL, apiclient.ControlHTTPClient(ctl), apiclient.ControlTimeout(DefaultRequestTimeout))
+		// Nothing may wait from a time the clock could not read: the failure is a progress
+		// line, and SleepUntil refuses the zero time it leaves.
+		s.platform = s.control.Clock(func(err error) { s.say("control: %v", err) })
 	}
 	maxWait := cfg.MaxWait
 	if maxWait <= 0 {
