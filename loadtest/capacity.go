@@ -107,10 +107,10 @@ type CapacityConfig struct {
 	MaxWorkers uint64
 	// Progress receives a line per second and per step (nil: none).
 	Progress io.Writer
-	// Unfinished, when set, is told every task the search created, as soon as its create is
-	// answered: each app's queried task, and a create search's admitted creates when it loads
-	// one app (a pool's answers do not say which app sent them). Each may still be unfinished
-	// when the search returns.
+	// Unfinished, when set, is told every task SearchCapacity created, as soon as its create
+	// is answered: each app's queried task, and a create search's admitted creates when it
+	// loads one app (a pool's answers do not say which app sent them). Each may still be
+	// unfinished when the search returns. RunShard tells its queried tasks to nothing.
 	Unfinished func(Task)
 }
 
