@@ -86,6 +86,7 @@ func Run(ctx context.Context, p *Platform, cfg Config) (*batchcert.Results, erro
 		return res, nil
 	}
 	if p.Reference == nil && cfg.Suite.State != nil {
+		load.tasks = &probeTasks{}
 		// The race needs every slot of its app: it waits for the tasks this run's suite (or
 		// an earlier run) left there, instead of judging the platform on them.
 		app := p.Target.Apps.Primary
@@ -102,17 +103,31 @@ func Run(ctx context.Context, p *Platform, cfg Config) (*batchcert.Results, erro
 	}
 	err = runProbes(ctx, p, load, res)
 	if p.Reference == nil && cfg.Suite.State != nil {
-		// The probes spent the quotas of the apps they called: the state tells the next run,
-		// whose pacer would otherwise not know (issue 13: probes that don't spoil each other).
-		var ids []string
-		for _, a := range apps(p.Target) {
-			ids = append(ids, a.app.AppID)
-		}
-		if serr := scenarios.RecordOutsideCalls(cfg.Suite.State, p.Target.BaseURL, p.Target.Limits.Throttle.Limit, time.Now(), ids...); serr != nil {
-			fmt.Fprintf(load.progress(), "budget: the probes' calls could not be saved in the run's state (%v): a run right after this one may meet the throttle\n", serr)
-		}
+		saveProbes(cfg.Suite.State, p.Target, load)
 	}
 	return res, err
+}
+
+// saveProbes tells the run's state what the probes left on the target, which the next run's
+// ledger and pacer would otherwise not know (issue 13: probes that don't spoil each other):
+// the quotas of the apps they called, spent; and the tasks they created that may still be
+// unfinished (capacity's queried task, the race's left over), each holding a task slot of
+// its app until it ends. A state that cannot be saved is said on l's progress.
+func saveProbes(state scenarios.StateStore, t *scenarios.Target, l Load) {
+	var ids []string
+	for _, a := range apps(t) {
+		ids = append(ids, a.app.AppID)
+	}
+	if err := scenarios.RecordOutsideCalls(state, t.BaseURL, t.Limits.Throttle.Limit, time.Now(), ids...); err != nil {
+		fmt.Fprintf(l.progress(), "budget: the probes' calls could not be saved in the run's state (%v): a run right after this one may meet the throttle\n", err)
+	}
+	var tasks []scenarios.OutsideTask
+	for _, task := range l.tasks.list() {
+		tasks = append(tasks, scenarios.OutsideTask{App: task.App, Alias: task.Alias, ID: task.ID, Created: task.Created, Timeout: task.Timeout})
+	}
+	if err := scenarios.RecordOutsideTasks(state, t.BaseURL, t.Limits.TimeScale, tasks...); err != nil {
+		fmt.Fprintf(l.progress(), "budget: the probes' %d unfinished task(s) could not be saved in the run's state (%v): a run right after this one may meet the task limit\n", len(tasks), err)
+	}
 }
 
 // probesNotRun records the probes of a run whose suite did not finish: each probe's section

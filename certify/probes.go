@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/batchcert/batchcert"
@@ -95,6 +96,50 @@ type Load struct {
 	// held is what the run's suite still holds on the race's app (Run reads it from the run
 	// state): the race waits for those tasks to end, up to the suite's -max-wait.
 	held *loadtest.SlotsWait
+	// tasks, when set, collects the tasks the probes leave possibly unfinished (Run writes
+	// them into the run state).
+	tasks *probeTasks
+}
+
+// probeTasks are the tasks the probes of a run created and may have left unfinished.
+type probeTasks struct {
+	mu    sync.Mutex
+	tasks []loadtest.Task
+}
+
+// add is the probes' Unfinished; a nil collector keeps nothing.
+func (p *probeTasks) add(t loadtest.Task) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tasks = append(p.tasks, t)
+}
+
+// unfinished is the probes' Unfinished, nil when nothing collects the tasks.
+func (p *probeTasks) unfinished() func(loadtest.Task) {
+	if p == nil {
+		return nil
+	}
+	return p.add
+}
+
+func (p *probeTasks) list() []loadtest.Task {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]loadtest.Task(nil), p.tasks...)
+}
+
+// on counts the collected tasks of appID.
+func (p *probeTasks) on(appID string) int {
+	n := 0
+	for _, t := range p.list() {
+		if t.App == appID {
+			n++
+		}
+	}
+	return n
 }
 
 func (l Load) progress() io.Writer {
@@ -210,7 +255,8 @@ func declareThrottle(cfg *loadtest.ThrottleConfig, profile string) error {
 // platform (the throttle probe may have just used the quota up).
 func taskLimitConfig(t *scenarios.Target, reference bool, l Load, clock apiclient.Clock) loadtest.TaskLimitConfig {
 	limits := t.Limits
-	cfg := loadtest.TaskLimitConfig{Limit: limits.TaskLimit, Concurrency: l.Concurrency, Runs: l.Runs, Progress: l.Progress, Clock: clock}
+	cfg := loadtest.TaskLimitConfig{Limit: limits.TaskLimit, Concurrency: l.Concurrency, Runs: l.Runs, Progress: l.Progress, Clock: clock,
+		Unfinished: l.tasks.unfinished()}
 	if t.Apps.Load != nil {
 		cfg.App = "load"
 	}
@@ -253,7 +299,10 @@ func capacityConfig(t *scenarios.Target, reference bool, l Load) (loadtest.Capac
 		MaxRequests: l.MaxRequests, SLOp99: cmp.Or(l.SLOp99, DefaultSLOp99), MaxErrorRate: cmp.Or(l.MaxErrorRate, loadtest.DefaultMaxErrorRate),
 		AllowOverThrottle: l.AllowOverThrottle, Progress: l.Progress, TaskLimit: limits.TaskLimit,
 		ResetBetweenSteps: op == loadtest.OpCreate && t.Control != nil, ValidateEvery: l.ValidateEvery,
-		DeclaredThrottle: declared, Results: l.Results, Pool: pool}
+		DeclaredThrottle: declared, Results: l.Results, Pool: pool, Unfinished: l.tasks.unfinished()}
+	if len(pool) == 0 {
+		cfg.App, _ = capacityApp(t, l)
+	}
 	var err error
 	if cfg.Validate, err = Validator(t.Profile, op); err != nil {
 		return cfg, err
@@ -268,6 +317,27 @@ func capacityConfig(t *scenarios.Target, reference bool, l Load) (loadtest.Capac
 		return cfg, batchcert.Usagef("capacity -operation create: the profile's fixtures need deviceIds, serviceId and method")
 	}
 	return cfg, nil
+}
+
+// capacityApp is the app a capacity search without a pool loads, and so the app its
+// queried task (or a create search's tasks) takes a slot of: the profile's load app, which
+// the probes may use up, so that the task leaves primary's slots to the next run's suite;
+// primary when there is none, or when the tasks this run knows of (the suite's, from the run
+// state, and the race's left unfinished) hold every slot of the load app: its create would
+// meet 105001, and the step could not run. why says why it is not the load app ("" when it
+// is, or there is none).
+func capacityApp(t *scenarios.Target, l Load) (alias, why string) {
+	if t.Apps.Load == nil {
+		return "primary", ""
+	}
+	held := l.tasks.on(t.Apps.Load.AppID)
+	if h := l.held; h != nil && time.Now().Before(h.Until) {
+		held += h.Held
+	}
+	if limit := cmp.Or(t.Limits.TaskLimit, loadtest.DefaultTaskLimit); held >= limit && t.Apps.Primary != nil {
+		return "primary", fmt.Sprintf("the tasks this run knows of hold %d of the load app %s's %d task slots", held, t.Apps.Load.AppID, limit)
+	}
+	return "load", ""
 }
 
 // profilePool is the profile's apps.pool as the capacity search's pool (aliases pool.0,
@@ -439,6 +509,9 @@ func RunProbe(ctx context.Context, p *Platform, name string, l Load, into *batch
 			}
 			fmt.Fprintf(progress, "capacity: one step at %s, %.0f %% of %s (-rates and -allow-over-throttle go past it)\n",
 				batchcert.FormatRate(cfg.Rates[0]), WithinThrottleShare*100, of)
+		}
+		if _, why := capacityApp(p.Target, l); why != "" && len(cfg.Pool) == 0 {
+			fmt.Fprintf(progress, "capacity: loads primary: %s\n", why)
 		}
 		plan, err := loadtest.DescribeCapacity(cfg)
 		if err != nil {

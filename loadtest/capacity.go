@@ -107,6 +107,11 @@ type CapacityConfig struct {
 	MaxWorkers uint64
 	// Progress receives a line per second and per step (nil: none).
 	Progress io.Writer
+	// Unfinished, when set, is told every task SearchCapacity created, as soon as its create
+	// is answered: each app's queried task, and a create search's admitted creates when it
+	// loads one app (a pool's answers do not say which app sent them). Each may still be
+	// unfinished when the search returns. RunShard tells its queried tasks to nothing.
+	Unfinished func(Task)
 }
 
 func (c CapacityConfig) withDefaults() CapacityConfig {
@@ -376,6 +381,10 @@ func SearchCapacity(ctx context.Context, t Target, cfg CapacityConfig) (*batchce
 				return nil, nil, fmt.Errorf("capacity search: %s: %w", a.Alias, err)
 			}
 			tasks[a.Alias] = id
+			if cfg.Unfinished != nil {
+				app, _ := s.App(a.Alias)
+				cfg.Unfinished(Task{Alias: a.Alias, App: app.AppID, ID: id, Created: time.Now(), Timeout: queriedTaskTimeout})
+			}
 		}
 	}
 	nonce, seq := newNonce(), new(atomic.Uint64)
@@ -439,6 +448,7 @@ func runStep(ctx context.Context, s *Session, cfg CapacityConfig, tr vegeta.Targ
 
 	st := newStepStats(rate)
 	defer func() { s.requests.Add(int64(st.metrics.Requests)) }()
+	created := createdTasks(s, cfg)
 	var encErr error
 	lastPrint := time.Now()
 	for r := range atk.Attack(tr, pacer, cfg.StepDuration, name) {
@@ -447,6 +457,9 @@ func runStep(ctx context.Context, s *Session, cfg CapacityConfig, tr vegeta.Targ
 		intended := pacer.intended(r.Seq).Round(0)
 		r.Timestamp = r.Timestamp.Round(0)
 		st.add(r, intended)
+		if created != nil && !failedResult(r) {
+			created(r)
+		}
 		if cfg.Validate != nil && r.Seq%uint64(cfg.ValidateEvery) == 0 && r.Error == "" {
 			t0 := time.Now()
 			vs := cfg.Validate(int(r.Code), r.Body)
@@ -510,6 +523,36 @@ func refusedForNow(resp Response) bool {
 	return resp.Code == CodeTaskLimit || resp.Code == CodeThrottled || resp.Status >= 500
 }
 
+// createdTasks returns what tells cfg.Unfinished of a create step's admitted creates, nil
+// when there is none to tell: a query search, no Unfinished, or a pool (vegeta's results do
+// not say which app's create an answer is).
+func createdTasks(s *Session, cfg CapacityConfig) func(r *vegeta.Result) {
+	if cfg.Unfinished == nil || cfg.Operation != OpCreate || len(cfg.Pool) > 0 {
+		return nil
+	}
+	app, err := s.App(cfg.App)
+	if err != nil {
+		return nil
+	}
+	timeout := queriedTaskTimeout // CreateBodyFor's
+	if cfg.CreateBody != nil {
+		timeout = createTimeout(cfg.CreateBody(app.AppID, 0, 0))
+	}
+	return func(r *vegeta.Result) {
+		var created struct {
+			TaskID string `json:"taskID"`
+		}
+		if json.Unmarshal(r.Body, &created) == nil && created.TaskID != "" {
+			cfg.Unfinished(Task{Alias: cfg.App, App: app.AppID, ID: created.TaskID, Created: r.End().Round(0), Timeout: timeout})
+		}
+	}
+}
+
+// queriedTaskTimeout is the timeout, in minutes, of the task a capacity search queries and of
+// a create search's tasks: the documented minimum, so that each holds its slot for as short
+// a time as the platform allows, on the fixture's first device (the fastest to answer).
+const queriedTaskTimeout = 10
+
 // createOne creates the task a capacity search queries.
 func createOne(ctx context.Context, s *Session, alias string) (string, error) {
 	app, err := s.App(alias)
@@ -519,7 +562,7 @@ func createOne(ctx context.Context, s *Session, alias string) (string, error) {
 	if err := s.t.Fixture.Err(); err != nil {
 		return "", fmt.Errorf("create the queried task: %w", err)
 	}
-	body := s.t.Fixture.body(app.AppID, fmt.Sprintf("batchcert-query-%d", time.Now().UnixNano()), 10)
+	body := s.t.Fixture.body(app.AppID, fmt.Sprintf("batchcert-query-%d", time.Now().UnixNano()), queriedTaskTimeout)
 	resp, err := s.Create(ctx, alias, body)
 	if err != nil {
 		return "", fmt.Errorf("create the queried task: %w", err)

@@ -34,7 +34,7 @@ func CreateBodyFor(device, serviceID, method string) func(appID string, nonce in
 			"appId":    appID,
 			"taskName": fmt.Sprintf("batchcert-cap-%d-%d", nonce, n),
 			"taskType": "DeviceCmd",
-			"timeout":  10,
+			"timeout":  queriedTaskTimeout,
 			"param": map[string]any{
 				"type":       "DeviceList",
 				"deviceList": []string{device},

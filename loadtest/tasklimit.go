@@ -142,6 +142,11 @@ type TaskLimitConfig struct {
 	Finish func(ctx context.Context, shortest time.Duration) error
 	// Progress receives one line per run (nil: none).
 	Progress io.Writer
+	// Unfinished, when set, is told, as the race returns, every task it admitted and did not
+	// see finish: those its drain still found unfinished, those of a run cut short, and with
+	// Finish those of the last run (its next Reset would drop them). Each holds a slot of its
+	// app until it ends.
+	Unfinished func(Task)
 }
 
 func (c TaskLimitConfig) withDefaults(s *Session, t Target) (TaskLimitConfig, error) {
@@ -293,11 +298,13 @@ func DescribeTaskLimit(cfg TaskLimitConfig) Plan {
 type raceOutcome struct {
 	admitted []string // taskIDs
 	timeouts []int    // the admitted creates' indices (their timeout is 10+i minutes)
+	tasks    []Task   // the admitted tasks, for Unfinished
 	rejected int
 	other    []string // "status/code" of anything else
 }
 
-func (r *raceOutcome) add(i int, resp Response, err error) {
+// add counts the i-th create's answer and returns the taskID it admitted, "" for none.
+func (r *raceOutcome) add(i int, resp Response, err error) string {
 	switch {
 	case err != nil:
 		r.other = append(r.other, "transport: "+err.Error())
@@ -309,13 +316,15 @@ func (r *raceOutcome) add(i int, resp Response, err error) {
 		}
 		if json.Unmarshal(resp.Body, &body) != nil || body.TaskID == "" {
 			r.other = append(r.other, "200 without taskID")
-			return
+			return ""
 		}
 		r.admitted = append(r.admitted, body.TaskID)
 		r.timeouts = append(r.timeouts, i)
+		return body.TaskID
 	default:
 		r.other = append(r.other, fmt.Sprintf("%d/%s", resp.Status, resp.Code))
 	}
+	return ""
 }
 
 // burst fires n creates at once and collects their answers.
@@ -331,8 +340,11 @@ func burst(ctx context.Context, s *Session, cfg TaskLimitConfig, appID string, r
 		wg.Go(func() {
 			<-start
 			resp, err := s.Create(ctx, cfg.App, body)
+			at := time.Now()
 			mu.Lock()
-			out.add(i, resp, err)
+			if id := out.add(i, resp, err); id != "" {
+				out.tasks = append(out.tasks, Task{Alias: cfg.App, App: appID, ID: id, Created: at, Timeout: createTimeout(body)})
+			}
 			mu.Unlock()
 		})
 	}
@@ -362,6 +374,10 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 		return nil, nil, fmt.Errorf("task-limit race: %w", err)
 	}
 	res := &batchcert.TaskLimitResult{Limit: cfg.Limit, Concurrency: cfg.Concurrency}
+	held := &heldTasks{}
+	if cfg.Unfinished != nil {
+		defer held.tell(cfg.Unfinished)
+	}
 	var (
 		badRuns, badCodes, unqueryable, slotFails []string
 		slotRuns                                  int
@@ -375,6 +391,7 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 			if runErr = cfg.Reset(ctx); runErr != nil {
 				break
 			}
+			held.reset() // the reset dropped every earlier run's tasks
 		} else if cfg.Ready != nil {
 			if runErr = cfg.Ready.WaitReady(ctx, app.AppID, cfg.Progress); runErr != nil {
 				break
@@ -384,6 +401,7 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 			break
 		}
 		out := burst(ctx, s, cfg, app.AppID, run, cfg.Concurrency)
+		held.add(out.tasks...)
 		if runErr = ctx.Err(); runErr != nil {
 			break
 		}
@@ -410,6 +428,7 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 			if len(left) > 0 {
 				res.Leftover = append(res.Leftover, left...)
 			}
+			held.keep(out.admitted, left)
 			continue
 		}
 		if len(out.admitted) == 0 {
@@ -420,6 +439,7 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 			break
 		}
 		again := burst(ctx, s, cfg, app.AppID, run+cfg.Runs, cfg.Concurrency)
+		held.add(again.tasks...)
 		slotRuns++
 		if len(again.admitted) != 1 {
 			slotFails = append(slotFails, fmt.Sprintf("run %d: %d admitted after one task finished", run+1, len(again.admitted)))
@@ -439,6 +459,28 @@ func RaceTaskLimit(ctx context.Context, t Target, cfg TaskLimitConfig) (*batchce
 		return res, checks, fmt.Errorf("task-limit race: %w", partial(runErr))
 	}
 	return res, checks, nil
+}
+
+// heldTasks are the tasks a race admitted and has not seen finish, in the order admitted.
+type heldTasks struct{ tasks []Task }
+
+func (h *heldTasks) add(ts ...Task) { h.tasks = append(h.tasks, ts...) }
+
+func (h *heldTasks) reset() { h.tasks = nil }
+
+// keep drops those of ids that are not in left: a drain saw them finish.
+func (h *heldTasks) keep(ids, left []string) {
+	drop := map[string]bool{}
+	for _, id := range ids {
+		drop[id] = !slices.Contains(left, id)
+	}
+	h.tasks = slices.DeleteFunc(h.tasks, func(t Task) bool { return drop[t.ID] })
+}
+
+func (h *heldTasks) tell(to func(Task)) {
+	for _, t := range h.tasks {
+		to(t)
+	}
 }
 
 func raceCheck(id, okMsg string, fails []string, reqs ...string) batchcert.Check {

@@ -84,12 +84,19 @@ func (b *budget) created(app, alias, id string, timeoutMinutes int) {
 	if b.tasks == nil {
 		b.tasks = map[string]*ledgerTask{}
 	}
-	if timeoutMinutes <= 0 {
-		timeoutMinutes = 2880 // unknown: the documented maximum
-	}
 	now := b.clock.Now()
-	due := now.Add(b.real(time.Duration(timeoutMinutes)*time.Minute) + b.real(time.Minute))
-	b.tasks[id] = &ledgerTask{ID: id, App: app, Alias: alias, Created: now, Due: due}
+	b.tasks[id] = &ledgerTask{ID: id, App: app, Alias: alias, Created: now, Due: taskDue(b.scale, now, timeoutMinutes)}
+}
+
+// taskDue is the real time by which a task created at created (real time) with a timeout of
+// timeoutMinutes (platform time; 0 or less: unknown, the documented maximum of 2880) has
+// certainly ended: its timeout and a minute for the last answers (AMB.R8), in real time on a
+// clock of scale platform seconds per real second (limits.timeScale).
+func taskDue(scale float64, created time.Time, timeoutMinutes int) time.Time {
+	if timeoutMinutes <= 0 {
+		timeoutMinutes = 2880
+	}
+	return created.Add(realDuration(scale, time.Duration(timeoutMinutes)*time.Minute) + realDuration(scale, time.Minute))
 }
 
 // observe records a status a query answered for a task.
@@ -105,9 +112,13 @@ func (b *budget) observe(id, status string) {
 }
 
 // real turns a platform duration into real time.
-func (b *budget) real(d time.Duration) time.Duration {
-	if b.scale > 0 && b.scale != 1 {
-		return time.Duration(float64(d) / b.scale)
+func (b *budget) real(d time.Duration) time.Duration { return realDuration(b.scale, d) }
+
+// realDuration turns a platform duration into real time on a clock of scale platform seconds
+// per real second (limits.timeScale; 0 or 1: a real platform's own).
+func realDuration(scale float64, d time.Duration) time.Duration {
+	if scale > 0 && scale != 1 {
+		return time.Duration(float64(d) / scale)
 	}
 	return d
 }
@@ -563,11 +574,12 @@ func sortedMapKeys[V any](m map[string]V) []string {
 // queryTask reads a ledger task's status as the application that created it; it is the
 // budget's own call, paced like any other.
 func (s *Suite) queryTask(ctx context.Context, t *ledgerTask) string {
-	a, err := s.client.auth.App(t.Alias)
+	alias := s.aliasOf(t)
+	a, err := s.client.auth.App(alias)
 	if err != nil {
 		return ""
 	}
-	tok, err := s.client.auth.Token(ctx, t.Alias)
+	tok, err := s.client.auth.Token(ctx, alias)
 	if err != nil {
 		return ""
 	}
@@ -601,6 +613,21 @@ func (s *Suite) queryTask(ctx context.Context, t *ledgerTask) string {
 		return ""
 	}
 	return got.Status
+}
+
+// aliasOf is the application a ledger task is queried as: the one that created it, else
+// (a probe's task, created as an alias the suite does not know, such as the capacity
+// step's pool.0) one of the suite's applications with its appId, else its creator's alias.
+func (s *Suite) aliasOf(t *ledgerTask) string {
+	if s.client.auth.Has(t.Alias) {
+		return t.Alias
+	}
+	for _, alias := range s.client.auth.Aliases() {
+		if a, err := s.client.auth.App(alias); err == nil && a.AppID == t.App {
+			return alias
+		}
+	}
+	return t.Alias
 }
 
 // createPath is the path of createBatchTask.
@@ -730,6 +757,69 @@ func RecordOutsideCalls(store StateStore, target string, limit int, at time.Time
 	if store == nil || limit <= 0 || len(apps) == 0 {
 		return nil
 	}
+	return updateState(store, target, func(st *runState) {
+		if st.Calls == nil {
+			st.Calls = map[string][]time.Time{}
+		}
+		for _, app := range apps {
+			if app == "" {
+				continue
+			}
+			for range limit {
+				st.Calls[app] = append(st.Calls[app], at)
+			}
+			sort.Slice(st.Calls[app], func(i, j int) bool { return st.Calls[app][i].Before(st.Calls[app][j]) })
+		}
+	})
+}
+
+// OutsideTask is a task created outside the suite (by a load probe) that may still be
+// unfinished: until it ends, by its timeout at the latest, it holds one of its app's task
+// slots (AMB.10).
+type OutsideTask struct {
+	// App is the appId the task belongs to; Alias the profile's application that created it
+	// (the next run queries it as that application, or as one with the same appId).
+	App, Alias string
+	ID         string
+	// Created is the real time it was created; Timeout its timeout in minutes of platform
+	// time (0: not known, the documented maximum).
+	Created time.Time
+	Timeout int
+}
+
+// RecordOutsideTasks adds tasks to the run state in store (the state file a later run against
+// target takes over) beside the suite's own: tasks the suite's ledger did not see created,
+// such as the load probes'. scale is the target's platform seconds per real second
+// (limits.timeScale; 0 or 1 for a real platform), which turns the tasks' timeouts into the
+// real time by which each has ended. A run right after then counts them against the task
+// limit (and asks after them) instead of meeting a 105001 it did not provoke; the race waits
+// for them (HeldSlots). A task already in the state is kept once; a state of another target,
+// or none, is started afresh; the file's format is the suite's own.
+func RecordOutsideTasks(store StateStore, target string, scale float64, tasks ...OutsideTask) error {
+	if store == nil || len(tasks) == 0 {
+		return nil
+	}
+	return updateState(store, target, func(st *runState) {
+		have := map[string]bool{}
+		for _, t := range st.Tasks {
+			if t != nil {
+				have[t.ID] = true
+			}
+		}
+		for _, t := range tasks {
+			if t.ID == "" || t.App == "" || have[t.ID] {
+				continue
+			}
+			have[t.ID] = true
+			st.Tasks = append(st.Tasks, &ledgerTask{ID: t.ID, App: t.App, Alias: t.Alias, Created: t.Created,
+				Due: taskDue(scale, t.Created, t.Timeout)})
+		}
+	})
+}
+
+// updateState changes the run state in store for target: the state a run against another
+// target left, or an unreadable one, is started afresh.
+func updateState(store StateStore, target string, change func(*runState)) error {
 	st := &runState{}
 	rc, err := store.Load()
 	if err != nil {
@@ -743,18 +833,7 @@ func RecordOutsideCalls(store StateStore, target string, limit int, at time.Time
 		}
 	}
 	st.Version, st.Target, st.Saved = stateVersion, target, time.Now()
-	if st.Calls == nil {
-		st.Calls = map[string][]time.Time{}
-	}
-	for _, app := range apps {
-		if app == "" {
-			continue
-		}
-		for range limit {
-			st.Calls[app] = append(st.Calls[app], at)
-		}
-		sort.Slice(st.Calls[app], func(i, j int) bool { return st.Calls[app][i].Before(st.Calls[app][j]) })
-	}
+	change(st)
 	data, err := json.Marshal(st)
 	if err != nil {
 		return err

@@ -1,0 +1,37 @@
+package loadtest
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Task is a task a probe created that may still be unfinished when the probe returns: until
+// it ends (by its timeout at the latest) it holds one of its app's task slots (AMB.10), which
+// a run right after this one must know of, or it undercounts the app's unfinished tasks and
+// meets a 105001 it did not provoke. The race and the capacity search tell them to their
+// config's Unfinished.
+type Task struct {
+	// Alias is the Target.Apps alias that created it, App its appId.
+	Alias, App string
+	ID         string
+	// Created is the real time the create was answered.
+	Created time.Time
+	// Timeout is the task's timeout in minutes of platform time, as its create asked (0: not
+	// known).
+	Timeout int
+}
+
+// createTimeout is the timeout, in minutes, a create body asks for; 0 when it names none.
+func createTimeout(body []byte) int {
+	var b struct {
+		Timeout json.Number `json:"timeout"`
+	}
+	if json.Unmarshal(body, &b) != nil {
+		return 0
+	}
+	n, err := b.Timeout.Int64()
+	if err != nil || n < 0 || n > 1<<20 {
+		return 0
+	}
+	return int(n)
+}
