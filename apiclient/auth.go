@@ -3,9 +3,11 @@ package apiclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -105,7 +107,10 @@ func Refresh(ctx context.Context, do Doer, app App, refresh string) (Tokens, err
 // and secret) share its tokens. An app's logins are serialised: the platform keeps only an
 // app's latest token (RULE.token-latest), so concurrent logins would supersede each other. A
 // login or refresh the caller sends itself (a check of the suite) is adopted under the same
-// lock (Own). It is safe for concurrent use.
+// lock (Own). Every wait for an app's lock ends with the waiter's context, and a call made
+// under Own that asks for the tokens of the app it holds gets ErrOwned at once: neither a
+// slow holder nor a holder waiting for itself hangs a run past its deadline. It is safe for
+// concurrent use.
 type Auth struct {
 	do      Doer
 	apps    map[string]App
@@ -115,10 +120,41 @@ type Auth struct {
 	state map[App]*appState
 }
 
+// ErrOwned is returned by Token and Fresh when the context is one Own returned for the same
+// application: the caller holds the app's tokens for its own login, and waiting for them
+// would wait for itself.
+var ErrOwned = errors.New("the tokens of the application are held by this call's own login")
+
 type appState struct {
-	mu sync.Mutex
+	// lock holds one value while someone reads or changes Tokens, a login or refresh in
+	// flight included; a channel rather than a mutex, so that a wait can end with its context.
+	lock chan struct{}
 	Tokens
 }
+
+// ownedKey marks a context Own returned; its value is the []*appState the call holds.
+type ownedKey struct{}
+
+// acquire takes st's lock for app, or fails when ctx ends first or already holds st (Own).
+func (st *appState) acquire(ctx context.Context, app App) error {
+	owned, _ := ctx.Value(ownedKey{}).([]*appState)
+	if slices.Contains(owned, st) {
+		return fmt.Errorf("%w: %s", ErrOwned, app.AppID)
+	}
+	select {
+	case st.lock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the tokens of %s: %w", app.AppID, context.Cause(ctx))
+	}
+}
+
+// hold takes st's lock without a context, for the calls that only read or drop tokens (Held,
+// Invalidate, Forget): they wait at most for a login or refresh in flight, which its own
+// context and the HTTP client's timeout bound.
+func (st *appState) hold() { st.lock <- struct{}{} }
+
+func (st *appState) release() { <-st.lock }
 
 // NewAuth returns a token cache for apps (alias to credentials), calling through do; onToken
 // (may be nil) is told every access and refresh token issued, so that the caller keeps them
@@ -159,21 +195,25 @@ func (a *Auth) appState(app App) *appState {
 	defer a.mu.Unlock()
 	st := a.state[app]
 	if st == nil {
-		st = &appState{}
+		st = &appState{lock: make(chan struct{}, 1)}
 		a.state[app] = st
 	}
 	return st
 }
 
-// Token returns alias's access token, refreshing or logging in when it holds none.
+// Token returns alias's access token, refreshing or logging in when it holds none. It waits
+// while another caller logs the app in; the wait ends with ctx. Under a context Own returned
+// for the same app it returns ErrOwned.
 func (a *Auth) Token(ctx context.Context, alias string) (string, error) {
 	app, err := a.App(alias)
 	if err != nil {
 		return "", err
 	}
 	st := a.appState(app)
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	if err := st.acquire(ctx, app); err != nil {
+		return "", err
+	}
+	defer st.release()
 	if st.Access != "" {
 		return st.Access, nil
 	}
@@ -192,15 +232,17 @@ func (a *Auth) Token(ctx context.Context, alias string) (string, error) {
 }
 
 // Fresh logs alias in anew and keeps the new token: every other user of the cache takes it
-// from then on, so that no login of theirs supersedes it.
+// from then on, so that no login of theirs supersedes it. It waits as Token does.
 func (a *Auth) Fresh(ctx context.Context, alias string) (string, error) {
 	app, err := a.App(alias)
 	if err != nil {
 		return "", err
 	}
 	st := a.appState(app)
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	if err := st.acquire(ctx, app); err != nil {
+		return "", err
+	}
+	defer st.release()
 	t, err := Login(ctx, a.do, app)
 	if err != nil {
 		return "", err
@@ -214,31 +256,41 @@ func (a *Auth) Fresh(ctx context.Context, alias string) (string, error) {
 // must be called once the answer is in: it keeps the tokens a 200 answer carries (answer nil,
 // or no accessToken: it keeps none) as the app's own, and unlocks. Only an application's
 // latest token is valid (RULE.token-latest): a caller refused meanwhile for the superseded
-// token then waits for the lock and takes the new one, instead of logging in over it. adopt
-// is nil when no alias names appID.
-func (a *Auth) Own(appID string) (adopt func(status int, answer []byte)) {
+// token then waits for the lock and takes the new one, instead of logging in over it.
+//
+// The call must be sent with held, the context Own returns: Token or Fresh asked under it
+// for the same app answer ErrOwned instead of waiting for the lock the call itself holds.
+// Own waits for the lock as Token does, and returns the error when ctx ends first. adopt is
+// nil (and held is ctx) when no alias names appID.
+func (a *Auth) Own(ctx context.Context, appID string) (held context.Context, adopt func(status int, answer []byte), err error) {
 	if appID == "" {
-		return nil
+		return ctx, nil, nil
 	}
 	for _, alias := range a.Aliases() {
-		if app := a.apps[alias]; app.AppID == appID {
-			st := a.appState(app)
-			st.mu.Lock()
-			var once sync.Once
-			return func(status int, answer []byte) {
-				once.Do(func() {
-					defer st.mu.Unlock()
-					if answer == nil {
-						return
-					}
-					if t, err := ParseTokens(status, answer); err == nil {
-						a.keep(st, t)
-					}
-				})
-			}
+		app := a.apps[alias]
+		if app.AppID != appID {
+			continue
 		}
+		st := a.appState(app)
+		if err := st.acquire(ctx, app); err != nil {
+			return ctx, nil, err
+		}
+		owned, _ := ctx.Value(ownedKey{}).([]*appState)
+		held = context.WithValue(ctx, ownedKey{}, append(slices.Clip(owned), st))
+		var once sync.Once
+		return held, func(status int, answer []byte) {
+			once.Do(func() {
+				defer st.release()
+				if answer == nil {
+					return
+				}
+				if t, err := ParseTokens(status, answer); err == nil {
+					a.keep(st, t)
+				}
+			})
+		}, nil
 	}
-	return nil
+	return ctx, nil, nil
 }
 
 func (a *Auth) keep(st *appState, t Tokens) {
@@ -259,21 +311,22 @@ func (a *Auth) Held(alias string) Tokens {
 		return Tokens{}
 	}
 	st := a.appState(app)
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	st.hold()
+	defer st.release()
 	return st.Tokens
 }
 
 // Invalidate forgets used if it is still alias's access token, so the next call logs in
-// again (after the platform answered 1010005 for it).
+// again (after the platform answered 1010005 for it). While the app's own login is in flight
+// (Own) it waits, and then keeps the token that login adopted: used is no longer the app's.
 func (a *Auth) Invalidate(alias, used string) {
 	app, err := a.App(alias)
 	if err != nil {
 		return
 	}
 	st := a.appState(app)
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	st.hold()
+	defer st.release()
 	if st.Access == used {
 		st.Access = ""
 	}
@@ -288,8 +341,8 @@ func (a *Auth) Forget() {
 	}
 	a.mu.Unlock()
 	for _, st := range states {
-		st.mu.Lock()
+		st.hold()
 		st.Tokens = Tokens{}
-		st.mu.Unlock()
+		st.release()
 	}
 }

@@ -207,7 +207,10 @@ func queryVars(q url.Values, strs, ints map[string]bool) (map[string]any, error)
 }
 
 // gqlDo sends a planned request to the facade and returns the REST exchange it stands for:
-// status, body and a synthetic REST request for the contract, the GraphQL POST beside it.
+// status, body and a synthetic REST request for the contract, the GraphQL POST beside it. It
+// asks the token cache for nothing: h already carries the app_key and Authorization sendPaced
+// chose. A login or refresh, which sendPaced sends holding its app's tokens (Auth.Own), never
+// comes here: gqlVars gives it no operation, so it goes over REST.
 func (s *Suite) gqlDo(ctx context.Context, pl *gqlPlan, method, p string, q url.Values, h http.Header, restBody []byte) *Exchange {
 	restURL := s.client.url(p, q)
 	ex := &Exchange{Method: method, URL: restURL, ReqHeader: h, ReqBody: restBody}

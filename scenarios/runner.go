@@ -307,16 +307,25 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 		var ex *Exchange
 		auth := path == loginPath || path == refreshPath
 		var adopt func(int, []byte)
+		callCtx := ctx
 		if auth {
 			// A scenario's own login holds the app's token store until its answer is adopted:
 			// a concurrent scenario refused for the superseded token then takes the new one
-			// instead of logging in again over it.
-			adopt = r.s.client.auth.Own(authAppID(req, body))
+			// instead of logging in again over it. Nothing between Own and adopt asks the
+			// store for a token, so the call cannot wait for the lock it holds: a login or
+			// refresh is never managed (no Token above, no relogin below) and has no GraphQL
+			// counterpart (plan gives it no operation, so it goes over REST, and gqlDo only
+			// sends the headers set above); client.do asks the store for nothing. Were that to
+			// change, callCtx makes the store answer apiclient.ErrOwned at once instead of
+			// hanging (TestOwnedLoginOverGraphQL, TestAuthOwnedCallAsksItsApp).
+			if callCtx, adopt, err = r.s.client.auth.Own(ctx, authAppID(req, body)); err != nil {
+				return nil, sel, err
+			}
 		}
 		if pl != nil {
-			ex = r.s.gqlDo(ctx, pl, req.Method, path, q, h, body)
+			ex = r.s.gqlDo(callCtx, pl, req.Method, path, q, h, body)
 		} else {
-			ex = r.s.client.do(ctx, req.Method, path, q, h, body)
+			ex = r.s.client.do(callCtx, req.Method, path, q, h, body)
 		}
 		if adopt != nil {
 			if _, isErr := r.s.contract.ErrorCode(ex.RespBody); ex.Err == nil && ex.Status == http.StatusOK && !isErr {
