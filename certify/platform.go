@@ -194,9 +194,13 @@ func (p *Platform) SecretValues() []string {
 }
 
 // Clock is the clock the probes wait on: the embedded reference's own clock, advanced instead
-// of slept through, or real time for a real platform.
-func (p *Platform) Clock() apiclient.Clock {
+// of slept through; a served reference's over the control API its profile names (a failed read
+// of its time goes to report); or real time for a real platform.
+func (p *Platform) Clock(report func(error)) apiclient.Clock {
 	if p.Reference == nil {
+		if c := p.Target.Control; c != nil && c.URL != "" {
+			return apiclient.NewControl(c.URL).Clock(report)
+		}
 		return apiclient.RealClock{}
 	}
 	ref := p.Reference

@@ -472,9 +472,10 @@ func RunProbe(ctx context.Context, p *Platform, name string, l Load, into *batch
 	defer t.Client.CloseIdleConnections() // idle connections would hold up the target's shutdown
 	progress := l.progress()
 	reference := p.Reference != nil
+	clock := p.Clock(func(err error) { fmt.Fprintf(progress, "control: %v\n", err) })
 	switch name {
 	case ProbeThrottle:
-		cfg, err := throttleConfig(p.Target, l, p.Clock())
+		cfg, err := throttleConfig(p.Target, l, clock)
 		if err != nil {
 			return nil, err
 		}
@@ -489,7 +490,7 @@ func RunProbe(ctx context.Context, p *Platform, name string, l Load, into *batch
 		into.Throttle = res
 		return checks, err
 	case ProbeTaskLimit:
-		cfg := taskLimitConfig(p.Target, reference, l, p.Clock())
+		cfg := taskLimitConfig(p.Target, reference, l, clock)
 		plan := loadtest.DescribeTaskLimit(cfg)
 		fmt.Fprintln(progress, plan)
 		ctx, cancel := l.probeDeadline(ctx, plan)
