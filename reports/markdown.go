@@ -165,9 +165,12 @@ func connText(c *batchcert.Connections) string {
 	if c == nil {
 		return ""
 	}
-	s := fmt.Sprintf("; connections: %s, %d requests", mdText(c.Model), c.Requests)
+	s := fmt.Sprintf("; connections: %s, %d requests, %d dialed", mdText(c.Model), c.Requests, c.Dials)
 	if c.Handshakes > 0 {
 		s += fmt.Sprintf(", %d TLS handshakes (mean %s)", c.Handshakes, fmtDur(c.HandshakeMean))
+	}
+	if c.Failed > 0 {
+		s += fmt.Sprintf(", %d handshakes failed", c.Failed)
 	}
 	return s
 }

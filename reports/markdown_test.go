@@ -106,8 +106,8 @@ func TestMarkdownConnections(t *testing.T) {
 		HandshakeTime: 120 * 1500 * time.Microsecond, HandshakeMean: 1500 * time.Microsecond}
 	r.Load.TaskLimit.Connections = &batchcert.Connections{Model: "keep-alive", Requests: 40, Dials: 1}
 	out := strings.Join(strings.Fields(renderString(t, FormatMarkdown, r)), " ") // lines wrap at 80 columns
-	for _, want := range []string{"steps, over 3 apps); connections: new-connection, 120 requests, 120 TLS handshakes (mean 1.5ms)",
-		"rejected 9–10; connections: keep-alive, 40 requests -"} {
+	for _, want := range []string{"steps, over 3 apps); connections: new-connection, 120 requests, 120 dialed, 120 TLS handshakes (mean 1.5ms)",
+		"rejected 9–10; connections: keep-alive, 40 requests, 1 dialed -"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}

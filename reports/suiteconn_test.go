@@ -18,7 +18,7 @@ func TestMarkdownSuiteConnections(t *testing.T) {
 	if err := WriteMarkdown(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	if want := "- The suite's connections: new-connection, 412 requests, 412 TLS handshakes (mean 1.5ms)"; !strings.Contains(strings.Join(strings.Fields(b.String()), " "), want) {
+	if want := "- The suite's connections: new-connection, 412 requests, 412 dialed, 412 TLS handshakes (mean 1.5ms)"; !strings.Contains(strings.Join(strings.Fields(b.String()), " "), want) {
 		t.Errorf("summary lacks %q:\n%s", want, b.String())
 	}
 	r.Connections = nil
