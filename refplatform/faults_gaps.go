@@ -3,9 +3,11 @@ package refplatform
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -62,6 +64,29 @@ const (
 	FaultTokenExpiresEarly = "token-expires-early"
 	// FaultStatusFilterCaseless matches details' status filter without regard to case.
 	FaultStatusFilterCaseless = "status-filter-caseless"
+	// FaultDetailsCommandIDIgnored ignores details' commandId filter.
+	FaultDetailsCommandIDIgnored = "details-commandid-ignored"
+	// FaultDetailsTotalCountPage answers as totalCount the number of subtasks on the page.
+	FaultDetailsTotalCountPage = "details-totalcount-page"
+	// FaultSubtaskOutputObject answers a subtask's output as the JSON object its string holds.
+	FaultSubtaskOutputObject = "subtask-output-object"
+	// FaultLoginUnknownApp100203 answers a login of an appId naming no application 403/100203.
+	FaultLoginUnknownApp100203 = "login-unknown-app-100203"
+	// FaultAppKeyFromToken takes the calling application from the access token, not from
+	// app_key: any application's latest token is accepted with any app_key.
+	FaultAppKeyFromToken = "app-key-from-token"
+	// FaultBearerOptional accepts an Authorization header of the bare token, without Bearer.
+	FaultBearerOptional = "bearer-optional"
+	// FaultActsForReadRefused lets an application create tasks for an application it acts
+	// for, but refuses reads naming that application 403/100217.
+	FaultActsForReadRefused = "actsfor-read-refused"
+	// FaultTaskTypeCaseless accepts taskType in any case.
+	FaultTaskTypeCaseless = "tasktype-caseless"
+	// FaultDeviceTypeModelIgnored selects a DeviceType task's devices by deviceType alone.
+	FaultDeviceTypeModelIgnored = "devicetype-model-ignored"
+	// FaultUnknownTargetsSkipped skips the unknown devices or groups of a list instead of
+	// answering 101001, as long as one entry is known.
+	FaultUnknownTargetsSkipped = "unknown-targets-skipped"
 )
 
 func init() {
@@ -99,6 +124,24 @@ func init() {
 			"(RULE.token-expiry, RSP.login.expiresIn)",
 		FaultStatusFilterCaseless: "details matches the status filter without regard to case: status=success is taken for Success " +
 			"instead of 400/100022 (FLD.details.status)",
+		FaultDetailsCommandIDIgnored: "details ignores the commandId filter and answers every subtask (RULE.details-filter)",
+		FaultDetailsTotalCountPage: "details answers as totalCount the number of subtasks on the page, not of all that match " +
+			"(RSP.details.totalCount, RULE.details-paging)",
+		FaultSubtaskOutputObject: "details answers a subtask's output as the JSON object instead of a string holding it " +
+			"(RSP.details.taskDetails.output)",
+		FaultLoginUnknownApp100203: "login and refreshToken answer an appId that names no application 403/100203 instead of " +
+			"401/100208 (ERR.login.401.100208, ERR.refresh.401.100208)",
+		FaultAppKeyFromToken: "the calling application is taken from the access token, not from app_key: an application's " +
+			"token is accepted with another's app_key instead of 403/1010005 (AMB.R1, ERR.*.403.1010005)",
+		FaultBearerOptional: "an Authorization header holding the bare token, without 'Bearer ', is accepted instead of " +
+			"403/1010005 (FLD.*.header.Authorization)",
+		FaultActsForReadRefused: "query and details naming an application the caller acts for answer 403/100217, although " +
+			"create for it succeeds (FLD.query.appId, RULE.cross-app)",
+		FaultTaskTypeCaseless: "create accepts taskType in any case, devicecmd for DeviceCmd (FLD.create.taskType)",
+		FaultDeviceTypeModelIgnored: "a DeviceType task targets every device of the deviceType, whatever its manufacturerId " +
+			"and model (FLD.create.param.manufacturerId, FLD.create.param.model)",
+		FaultUnknownTargetsSkipped: "a deviceList or groupList naming an unknown device or group beside known ones is accepted, " +
+			"the unknown ones skipped, instead of 200/101001 (ERR.create.200.101001)",
 	})
 }
 
@@ -107,7 +150,9 @@ var gapFaults = []string{FaultThrottle429, FaultHTTP105002As409, FaultHTTP105201
 	FaultReadUnknownAppID404, FaultLoginFrozenAllowed, FaultLoginEmptyAs100208, FaultRefreshKeepsOld,
 	FaultRefreshTokenUnchecked, FaultDetailsDeviceIDIgnored, FaultDetailsDeviceIDRenamed, FaultQueryTaskIDUpper,
 	FaultQueryNoOperator, FaultReadsTextPlain, FaultPageNoNegativeZero, FaultDefaultPageSize10,
-	FaultCreateUnknownAppIDCaller, FaultCreateForeignAppIDCaller, FaultTokenExpiresEarly, FaultStatusFilterCaseless}
+	FaultCreateUnknownAppIDCaller, FaultCreateForeignAppIDCaller, FaultTokenExpiresEarly, FaultStatusFilterCaseless,
+	FaultDetailsCommandIDIgnored, FaultDetailsTotalCountPage, FaultSubtaskOutputObject, FaultLoginUnknownApp100203,
+	FaultAppKeyFromToken, FaultBearerOptional, FaultActsForReadRefused, FaultTaskTypeCaseless}
 
 // gapsWrap is h, the handler of op, under this file's faults: it rewrites the request before
 // h reads it, the error h answers, and the answer h writes, as the faults in force say.
@@ -167,8 +212,14 @@ func (p *platform) gapsRequest(op string, w http.ResponseWriter, r *http.Request
 	case OpCreate:
 		if p.fault(FaultCreateUnknownAppIDCaller) || p.fault(FaultCreateForeignAppIDCaller) {
 			body = p.createForCaller(body, r.Header.Get("App_key"))
-			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
+		if m, ok := decodeObject(body); ok && p.fault(FaultTaskTypeCaseless) {
+			if tt, _ := m["taskType"].(string); tt != taskTypeDeviceCmd && strings.EqualFold(tt, taskTypeDeviceCmd) {
+				m["taskType"] = taskTypeDeviceCmd
+				body = encodeObject(m, body)
+			}
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	case OpDetails:
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
@@ -176,6 +227,9 @@ func (p *platform) gapsRequest(op string, w http.ResponseWriter, r *http.Request
 		}
 		if p.fault(FaultDetailsDeviceIDIgnored) {
 			q.Del("deviceId")
+		}
+		if p.fault(FaultDetailsCommandIDIgnored) {
+			q.Del("commandId")
 		}
 		if n, err := strconv.Atoi(q.Get("pageNo")); err == nil && n < 0 && p.fault(FaultPageNoNegativeZero) {
 			q.Set("pageNo", "0")
@@ -192,8 +246,24 @@ func (p *platform) gapsRequest(op string, w http.ResponseWriter, r *http.Request
 		}
 		r.URL.RawQuery = q.Encode()
 	}
-	if (op == OpCreate || op == OpQuery || op == OpDetails) && p.fault(FaultTokenExpiresEarly) && p.earlyExpired(r) {
+	if op != OpCreate && op != OpQuery && op != OpDetails {
+		return body, nil
+	}
+	if p.fault(FaultTokenExpiresEarly) && p.earlyExpired(r) {
 		return nil, errAt(http.StatusForbidden, CodeTokenInvalid)
+	}
+	if a := r.Header.Get("Authorization"); a != "" && !strings.Contains(a, " ") && p.fault(FaultBearerOptional) {
+		r.Header.Set("Authorization", "Bearer "+a)
+	}
+	if p.fault(FaultAppKeyFromToken) && p.world.App(r.Header.Get("App_key")) != nil {
+		_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if owner := p.st.Load().auth.owner(strings.TrimSpace(tok)); owner != "" {
+			r.Header.Set("App_key", owner)
+		}
+	}
+	if app := r.URL.Query().Get("appId"); op != OpCreate && app != "" && app != r.Header.Get("App_key") &&
+		p.world.App(app) != nil && p.world.mayActFor(r.Header.Get("App_key"), app) && p.fault(FaultActsForReadRefused) {
+		return nil, errAt(http.StatusForbidden, CodeAppNotAuthorized)
 	}
 	return body, nil
 }
@@ -215,6 +285,15 @@ func (p *platform) gapsError(op string, w http.ResponseWriter, r *http.Request, 
 		return errAt(http.StatusNotFound, CodeTaskNotExist)
 	case (op == OpLogin || op == OpRefresh) && code == CodeParamEmpty && p.fault(FaultLoginEmptyAs100208):
 		return errAt(http.StatusUnauthorized, CodeBadSecret)
+	case (op == OpLogin || op == OpRefresh) && code == CodeBadSecret && p.fault(FaultLoginUnknownApp100203):
+		app := jsonField(body, "appId")
+		if op == OpLogin {
+			v, _ := url.ParseQuery(string(body))
+			app = v.Get("appId")
+		}
+		if p.world.App(app) == nil {
+			return errAt(http.StatusForbidden, CodeAppNotExist)
+		}
 	case (op == OpLogin || op == OpRefresh) && code == CodeAppFrozen && p.fault(FaultLoginFrozenAllowed):
 		app := jsonField(body, "appId")
 		if op == OpLogin {
@@ -243,13 +322,20 @@ func (p *platform) gapsAnswer(op string, rec *gapRecorder) {
 				delete(m, "operator")
 			}
 		})
-	case op == OpDetails && p.fault(FaultDetailsDeviceIDRenamed):
+	case op == OpDetails && (p.fault(FaultDetailsDeviceIDRenamed) || p.fault(FaultDetailsTotalCountPage) || p.fault(FaultSubtaskOutputObject)):
 		rec.rewrite(func(m map[string]any) {
 			l, _ := m["taskDetails"].([]any)
+			if p.fault(FaultDetailsTotalCountPage) {
+				m["totalCount"] = len(l)
+			}
 			for _, s := range l {
-				if sp, ok := s.(map[string]any)["param"].(map[string]any); ok {
+				sm, _ := s.(map[string]any)
+				if sp, ok := sm["param"].(map[string]any); ok && p.fault(FaultDetailsDeviceIDRenamed) {
 					sp["deviceID"] = sp["deviceId"]
 					delete(sp, "deviceId")
+				}
+				if o, ok := decodeObject([]byte(fmt.Sprint(sm["output"]))); ok && p.fault(FaultSubtaskOutputObject) {
+					sm["output"] = o
 				}
 			}
 		})
@@ -406,3 +492,63 @@ func (g *gapRecorder) flush(w http.ResponseWriter) {
 	w.WriteHeader(g.status)
 	_, _ = w.Write(g.body.Bytes())
 }
+
+// owner is the application whose latest access token token is, "" when none's is.
+func (a *auth) owner(token string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for app, p := range a.tokens {
+		if token != "" && p.access == token {
+			return app
+		}
+	}
+	return ""
+}
+
+// gapEngine holds this file's engine-level faults.
+type gapEngine struct {
+	modelIgnored, unknownSkipped bool
+}
+
+// applyGapFaults switches this file's engine-level faults on in a fresh state.
+func (p *platform) applyGapFaults(st *state) {
+	st.engine.gaps = gapEngine{modelIgnored: p.fault(FaultDeviceTypeModelIgnored),
+		unknownSkipped: p.fault(FaultUnknownTargetsSkipped)}
+}
+
+// gapTargets is the devices (or the refusal) of targets, devs and aerr, under the
+// engine-level faults of this file.
+func (e *engine) gapTargets(p *taskParam, devs []*Device, aerr *apiError) ([]*Device, *apiError) {
+	g, w := e.gaps, e.world
+	var match func(d *Device) bool
+	switch {
+	case g.modelIgnored && p.Type == TypeDeviceType && p.DeviceType != nil:
+		match = func(d *Device) bool { return d.DeviceType == *p.DeviceType }
+	case g.unknownSkipped && aerr != nil && aerr.code == CodeResourceMissing && p.Type == TypeDeviceList && p.DeviceList != nil:
+		match = func(d *Device) bool { return slices.Contains(*p.DeviceList, d.ID) }
+	case g.unknownSkipped && aerr != nil && aerr.code == CodeResourceMissing && p.GroupList != nil &&
+		(p.Type == TypeGroupList || p.Type == TypeGroupIDList):
+		match = func(d *Device) bool {
+			gs := d.Groups
+			if p.Type == TypeGroupIDList {
+				gs = d.GroupIDs
+			}
+			return slices.ContainsFunc(gs, func(x string) bool { return slices.Contains(*p.GroupList, x) })
+		}
+	default:
+		return devs, aerr
+	}
+	var out []*Device
+	for i := range w.Devices {
+		if match(&w.Devices[i]) {
+			out = append(out, &w.Devices[i])
+		}
+	}
+	if len(out) == 0 {
+		return devs, aerr
+	}
+	return out, nil
+}
+
+// taskTypeDeviceCmd is the one taskType of §1.
+const taskTypeDeviceCmd = "DeviceCmd"

@@ -172,5 +172,78 @@ func gapDeviations() []deviation {
 				}
 				return first + " " + statusOutcome(t, e.details("app-primary", "status=Finished&taskId="+id))
 			}, clean: "400/100022 400/100022", faulty: "200 1 400/100022"},
+		{fault: FaultDetailsCommandIDIgnored, reason: "the commandId filter answers all three subtasks",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "three", threeDevices()))
+				l, _ := e.details("app-primary", "pageSize=1&taskId="+id).json(t)["taskDetails"].([]any)
+				cmd := l[0].(map[string]any)["param"].(map[string]any)["commandId"].(string)
+				return detailsSummary(t, e, "app-primary", "taskId="+id+"&commandId="+cmd)
+			}, clean: "1[dev-trio-1]", faulty: "3[dev-trio-1 dev-trio-2 dev-lone]"},
+		{fault: FaultDetailsTotalCountPage, reason: "3 subtasks in pages of 2: totalCount 2, then 1",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "three", threeDevices()))
+				return detailsSummary(t, e, "app-primary", "pageSize=2&taskId="+id) + " " +
+					detailsSummary(t, e, "app-primary", "pageSize=2&pageNo=1&taskId="+id)
+			}, clean: "3[dev-trio-1 dev-trio-2] 3[dev-lone]", faulty: "2[dev-trio-1 dev-trio-2] 1[dev-lone]"},
+		{fault: FaultSubtaskOutputObject, reason: "a successful subtask's output is an object",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "one", nil))
+				e.advance(time.Minute)
+				l, _ := e.details("app-primary", "taskId="+id).json(t)["taskDetails"].([]any)
+				return fmt.Sprintf("%T", l[0].(map[string]any)["output"])
+			}, clean: "string", faulty: "map[string]interface {}"},
+		{fault: FaultLoginUnknownApp100203, reason: "an unknown app's login and refresh are 403/100203; a wrong secret still 401/100208",
+			observe: func(t *testing.T, e *env) string {
+				return strings.Join([]string{statusOutcome(t, loginForm(e, url.Values{"appId": {"app-unknown"}, "secret": {"x"}})),
+					statusOutcome(t, e.do(http.MethodPost, PathRefresh, http.Header{"Content-Type": {"application/json"}},
+						`{"appId":"app-unknown","secret":"x","refreshToken":"r"}`)),
+					statusOutcome(t, loginForm(e, url.Values{"appId": {"app-primary"}, "secret": {"x"}}))}, " ")
+			}, clean: "401/100208 401/100208 401/100208", faulty: "403/100203 403/100203 401/100208"},
+		{fault: FaultAppKeyFromToken, reason: "app-secondary's token with app_key app-primary reads as app-secondary",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-secondary", taskBody("app-secondary", "theirs", nil))
+				h := e.auth("app-secondary")
+				h.Set("App_key", "app-primary")
+				r := e.do(http.MethodGet, PathTasks+"/"+id, h, "")
+				if r.status == http.StatusOK {
+					return fmt.Sprint(r.status, " ", r.json(t)["appId"])
+				}
+				return statusOutcome(t, r)
+			}, clean: "403/1010005", faulty: "200 app-secondary"},
+		{fault: FaultBearerOptional, reason: "the bare token is accepted",
+			observe: func(t *testing.T, e *env) string {
+				h := e.auth("app-primary")
+				h.Set("Authorization", e.tokens["app-primary"])
+				return statusOutcome(t, e.do(http.MethodGet, PathTasks+"/nosuchtask", h, ""))
+			}, clean: "403/1010005", faulty: "404/105005"},
+		{fault: FaultActsForReadRefused, reason: "app-primary creates for app-secondary, but reading it naming app-secondary is 403/100217",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-secondary", "acted-for", nil))
+				r := e.query("app-primary", id, "appId=app-secondary")
+				if r.status == http.StatusOK {
+					return fmt.Sprint(r.status, " ", r.json(t)["appId"])
+				}
+				return statusOutcome(t, r)
+			}, clean: "200 app-secondary", faulty: "403/100217"},
+		{fault: FaultTaskTypeCaseless, reason: "taskType devicecmd is accepted",
+			observe: func(t *testing.T, e *env) string {
+				b := taskBody("app-primary", "lower", nil)
+				b["taskType"] = "devicecmd"
+				return statusOutcome(t, e.create("app-primary", b))
+			}, clean: "400/50400", faulty: "200/ok"},
+		{fault: FaultDeviceTypeModelIgnored, reason: "WaterMeter/acme/WM-100 also reaches dev-retry (WM-200)",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "wm", map[string]any{"type": "DeviceType",
+					"deviceType": "WaterMeter", "manufacturerId": "acme", "model": "WM-100"}))
+				return fmt.Sprint(e.query("app-primary", id, "").json(t)["totalCnt"])
+			}, clean: "3", faulty: "4"},
+		{fault: FaultUnknownTargetsSkipped, reason: "a list of a known and an unknown device (or group) creates a task on the known one; unknown alone is still 101001",
+			observe: func(t *testing.T, e *env) string {
+				mixed := taskBody("app-primary", "mixed", map[string]any{"type": "DeviceList", "deviceList": []string{"dev-lone", "dev-missing"}})
+				groups := taskBody("app-primary", "groups", map[string]any{"type": "GroupList", "groupList": []string{"trio", "nosuch"}})
+				alone := taskBody("app-primary", "alone", map[string]any{"type": "DeviceList", "deviceList": []string{"dev-missing"}})
+				return strings.Join([]string{outcome(t, e.create("app-primary", mixed)), outcome(t, e.create("app-primary", groups)),
+					outcome(t, e.create("app-primary", alone))}, " ")
+			}, clean: "101001 101001 101001", faulty: "ok ok 101001"},
 	}
 }
