@@ -218,7 +218,7 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 		}
 	}
 	e.unfinished[req.AppID] = live
-	held := len(live)
+	held := e.gaps.heldSlots(live, now)
 	if e.limitGlobal {
 		held = e.unfinishedEverywhereLocked(now) // checked and inserted under one lock
 	}

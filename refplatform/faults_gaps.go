@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // This file holds the faults found by auditing the docs' rows (api-reference.md tables, the
@@ -84,6 +85,26 @@ const (
 	FaultTaskTypeCaseless = "tasktype-caseless"
 	// FaultDeviceTypeModelIgnored selects a DeviceType task's devices by deviceType alone.
 	FaultDeviceTypeModelIgnored = "devicetype-model-ignored"
+	// FaultTimeoutStringCoerced reads create's Integer members given as JSON strings of
+	// digits as numbers: a JSON binder that coerces scalars (Jackson's default).
+	FaultTimeoutStringCoerced = "integers-string-coerced"
+	// FaultDeviceListSingleString reads a deviceList or groupList given as one string as a
+	// list of it (Jackson's ACCEPT_SINGLE_VALUE_AS_ARRAY).
+	FaultDeviceListSingleString = "list-single-string-accepted"
+	// FaultTagValueCut1024 stores a tagValue longer than 1024 characters cut to 1024.
+	FaultTagValueCut1024 = "tagvalue-cut-1024"
+	// FaultReadForeignAppIDIgnored ignores an appId query parameter naming an application the
+	// caller may not act for, and reads the caller's own tasks.
+	FaultReadForeignAppIDIgnored = "read-foreign-appid-ignored"
+	// FaultSubtaskExpiredStatus answers an expired subtask's status as Expired, the device
+	// command's status, instead of Pending.
+	FaultSubtaskExpiredStatus = "subtask-status-expired"
+	// FaultGatewayErrorsTextPlain labels the gateway's own errors (1010005, 1010009) text/plain.
+	FaultGatewayErrorsTextPlain = "gateway-errors-text-plain"
+	// FaultTaskLimitPendingFree counts only Running tasks against the task limit.
+	FaultTaskLimitPendingFree = "tasklimit-pending-uncounted"
+	// FaultTaskNameBytes counts taskName's 256 in UTF-8 bytes, not characters.
+	FaultTaskNameBytes = "taskname-bytes-256"
 	// FaultUnknownTargetsSkipped skips the unknown devices or groups of a list instead of
 	// answering 101001, as long as one entry is known.
 	FaultUnknownTargetsSkipped = "unknown-targets-skipped"
@@ -140,6 +161,22 @@ func init() {
 		FaultTaskTypeCaseless: "create accepts taskType in any case, devicecmd for DeviceCmd (FLD.create.taskType)",
 		FaultDeviceTypeModelIgnored: "a DeviceType task targets every device of the deviceType, whatever its manufacturerId " +
 			"and model (FLD.create.param.manufacturerId, FLD.create.param.model)",
+		FaultTimeoutStringCoerced: "create accepts timeout and maxRetransmit given as JSON strings of digits (\"60\") and " +
+			"reads them as numbers instead of 400/50400 (FLD.create.timeout, FLD.create.param.maxRetransmit: Integer)",
+		FaultDeviceListSingleString: "create accepts a deviceList or groupList given as one string as a list of it instead of " +
+			"400/50400 (FLD.create.param.deviceList, FLD.create.param.groupList: List<String>)",
+		FaultTagValueCut1024: "create accepts a tagValue longer than 1024 characters and stores it cut to 1024 instead of " +
+			"400/50400 (FLD.create.tags.tagValue)",
+		FaultReadForeignAppIDIgnored: "query and details ignore an appId naming an application the caller may not act for and " +
+			"read the caller's own task instead of 403/100217 (ERR.query.403.100217, ERR.details.403.100217)",
+		FaultSubtaskExpiredStatus: "details answers an expired subtask's status Expired (the device command's status) instead of " +
+			"Pending (RSP.details.taskDetails.status, AMB.R8)",
+		FaultGatewayErrorsTextPlain: "the gateway's own errors, 1010005 and 1010009, carry Content-Type text/plain; charset=utf-8 " +
+			"(RULE.content-type)",
+		FaultTaskLimitPendingFree: "the task limit counts Running tasks only: tasks still Pending (no subtask delivered) hold no " +
+			"slot, so a burst of creates over-admits (RULE.tasklimit, AMB.10: Pending tasks count)",
+		FaultTaskNameBytes: "create measures taskName's 256 in UTF-8 bytes: a name of at most 256 characters but more bytes is " +
+			"refused 400/50400 (FLD.create.taskName)",
 		FaultUnknownTargetsSkipped: "a deviceList or groupList naming an unknown device or group beside known ones is accepted, " +
 			"the unknown ones skipped, instead of 200/101001 (ERR.create.200.101001)",
 	})
@@ -152,7 +189,9 @@ var gapFaults = []string{FaultThrottle429, FaultHTTP105002As409, FaultHTTP105201
 	FaultQueryNoOperator, FaultReadsTextPlain, FaultPageNoNegativeZero, FaultDefaultPageSize10,
 	FaultCreateUnknownAppIDCaller, FaultCreateForeignAppIDCaller, FaultTokenExpiresEarly, FaultStatusFilterCaseless,
 	FaultDetailsCommandIDIgnored, FaultDetailsTotalCountPage, FaultSubtaskOutputObject, FaultLoginUnknownApp100203,
-	FaultAppKeyFromToken, FaultBearerOptional, FaultActsForReadRefused, FaultTaskTypeCaseless}
+	FaultAppKeyFromToken, FaultBearerOptional, FaultActsForReadRefused, FaultTaskTypeCaseless,
+	FaultTimeoutStringCoerced, FaultDeviceListSingleString, FaultTagValueCut1024, FaultReadForeignAppIDIgnored,
+	FaultSubtaskExpiredStatus, FaultGatewayErrorsTextPlain, FaultTaskNameBytes}
 
 // gapsWrap is h, the handler of op, under this file's faults: it rewrites the request before
 // h reads it, the error h answers, and the answer h writes, as the faults in force say.
@@ -183,9 +222,8 @@ func (p *platform) gapsWrap(op string, h opHandler) opHandler {
 		}
 		if aerr != nil {
 			p.writeErr(rec, op, aerr)
-		} else {
-			p.gapsAnswer(op, rec)
 		}
+		p.gapsAnswer(op, rec, r)
 		rec.flush(w)
 		return nil
 	}
@@ -213,9 +251,15 @@ func (p *platform) gapsRequest(op string, w http.ResponseWriter, r *http.Request
 		if p.fault(FaultCreateUnknownAppIDCaller) || p.fault(FaultCreateForeignAppIDCaller) {
 			body = p.createForCaller(body, r.Header.Get("App_key"))
 		}
-		if m, ok := decodeObject(body); ok && p.fault(FaultTaskTypeCaseless) {
-			if tt, _ := m["taskType"].(string); tt != taskTypeDeviceCmd && strings.EqualFold(tt, taskTypeDeviceCmd) {
-				m["taskType"] = taskTypeDeviceCmd
+		if m, ok := decodeObject(body); ok {
+			changed := p.coerceCreate(m)
+			if tt, _ := m["taskType"].(string); tt != taskTypeDeviceCmd && strings.EqualFold(tt, taskTypeDeviceCmd) && p.fault(FaultTaskTypeCaseless) {
+				m["taskType"], changed = taskTypeDeviceCmd, true
+			}
+			if name, _ := m["taskName"].(string); len(name) > docLimits.taskNameMax && p.fault(FaultTaskNameBytes) {
+				return nil, errAt(http.StatusBadRequest, CodeInputInvalid)
+			}
+			if changed {
 				body = encodeObject(m, body)
 			}
 		}
@@ -260,6 +304,12 @@ func (p *platform) gapsRequest(op string, w http.ResponseWriter, r *http.Request
 		if owner := p.st.Load().auth.owner(strings.TrimSpace(tok)); owner != "" {
 			r.Header.Set("App_key", owner)
 		}
+	}
+	if app := r.URL.Query().Get("appId"); op != OpCreate && app != "" && p.world.App(app) != nil &&
+		!p.world.mayActFor(r.Header.Get("App_key"), app) && p.fault(FaultReadForeignAppIDIgnored) {
+		q := r.URL.Query()
+		q.Del("appId")
+		r.URL.RawQuery = q.Encode()
 	}
 	if app := r.URL.Query().Get("appId"); op != OpCreate && app != "" && app != r.Header.Get("App_key") &&
 		p.world.App(app) != nil && p.world.mayActFor(r.Header.Get("App_key"), app) && p.fault(FaultActsForReadRefused) {
@@ -307,8 +357,12 @@ func (p *platform) gapsError(op string, w http.ResponseWriter, r *http.Request, 
 }
 
 // gapsAnswer rewrites a successful answer recorded in rec under the answer faults.
-func (p *platform) gapsAnswer(op string, rec *gapRecorder) {
+func (p *platform) gapsAnswer(op string, rec *gapRecorder, r *http.Request) {
 	if rec.status != http.StatusOK {
+		if code, _ := decodeObject(rec.body.Bytes()); p.fault(FaultGatewayErrorsTextPlain) &&
+			(code["error_code"] == CodeTokenInvalid || code["error_code"] == CodeThrottled) {
+			rec.header.Set("Content-Type", "text/plain; charset=utf-8")
+		}
 		return
 	}
 	switch {
@@ -342,6 +396,9 @@ func (p *platform) gapsAnswer(op string, rec *gapRecorder) {
 	}
 	if (op == OpQuery || op == OpDetails) && p.fault(FaultReadsTextPlain) {
 		rec.header.Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	if op == OpDetails && p.fault(FaultSubtaskExpiredStatus) {
+		p.expiredStatus(rec, r)
 	}
 }
 
@@ -507,13 +564,13 @@ func (a *auth) owner(token string) string {
 
 // gapEngine holds this file's engine-level faults.
 type gapEngine struct {
-	modelIgnored, unknownSkipped bool
+	modelIgnored, unknownSkipped, pendingFree bool
 }
 
 // applyGapFaults switches this file's engine-level faults on in a fresh state.
 func (p *platform) applyGapFaults(st *state) {
 	st.engine.gaps = gapEngine{modelIgnored: p.fault(FaultDeviceTypeModelIgnored),
-		unknownSkipped: p.fault(FaultUnknownTargetsSkipped)}
+		unknownSkipped: p.fault(FaultUnknownTargetsSkipped), pendingFree: p.fault(FaultTaskLimitPendingFree)}
 }
 
 // gapTargets is the devices (or the refusal) of targets, devs and aerr, under the
@@ -552,3 +609,77 @@ func (e *engine) gapTargets(p *taskParam, devs []*Device, aerr *apiError) ([]*De
 
 // taskTypeDeviceCmd is the one taskType of §1.
 const taskTypeDeviceCmd = "DeviceCmd"
+
+// coerceCreate applies the binder faults to a create body: digit strings for timeout and
+// maxRetransmit (integers-string-coerced), one string for a list (list-single-string-accepted),
+// tag values cut to 1024 characters (tagvalue-cut-1024); it reports whether it changed m.
+func (p *platform) coerceCreate(m map[string]any) (changed bool) {
+	param, _ := m["param"].(map[string]any)
+	digits := func(obj map[string]any, k string) {
+		if v, ok := obj[k].(string); ok && p.fault(FaultTimeoutStringCoerced) {
+			if _, err := strconv.Atoi(v); err == nil {
+				obj[k], changed = json.Number(v), true
+			}
+		}
+	}
+	digits(m, "timeout")
+	if param != nil {
+		digits(param, "maxRetransmit")
+		for _, k := range []string{"deviceList", "groupList"} {
+			if v, ok := param[k].(string); ok && p.fault(FaultDeviceListSingleString) {
+				param[k], changed = []any{v}, true
+			}
+		}
+	}
+	tags, _ := m["tags"].([]any)
+	for _, tg := range tags {
+		tm, _ := tg.(map[string]any)
+		if v, ok := tm["tagValue"].(string); ok && p.fault(FaultTagValueCut1024) {
+			if rs := []rune(v); len(rs) > 1024 {
+				tm["tagValue"], changed = string(rs[:1024]), true
+			}
+		}
+	}
+	return changed
+}
+
+// expiredStatus rewrites a details answer's Pending subtasks that expired to Expired (fault
+// subtask-status-expired).
+func (p *platform) expiredStatus(rec *gapRecorder, r *http.Request) {
+	t := p.st.Load().engine.get(r.URL.Query().Get("taskId"))
+	if t == nil {
+		return
+	}
+	now := p.clock.Now()
+	expired := map[string]bool{}
+	for i, s := range t.subs {
+		if _, exp := t.subStatus(i, now); exp {
+			expired[s.device] = true
+		}
+	}
+	rec.rewrite(func(m map[string]any) {
+		l, _ := m["taskDetails"].([]any)
+		for _, s := range l {
+			sm, _ := s.(map[string]any)
+			sp, _ := sm["param"].(map[string]any)
+			if dev, _ := sp["deviceId"].(string); sm["status"] == StatusPending && expired[dev] {
+				sm["status"] = "Expired"
+			}
+		}
+	})
+}
+
+// heldSlots is how many of live, an application's unfinished tasks, hold a task slot at now:
+// all, or under tasklimit-pending-uncounted only those with a subtask delivered (Running).
+func (g gapEngine) heldSlots(live []*task, now time.Time) int {
+	if !g.pendingFree {
+		return len(live)
+	}
+	n := 0
+	for _, t := range live {
+		if t.state(now).status != StatusPending {
+			n++
+		}
+	}
+	return n
+}

@@ -245,5 +245,54 @@ func gapDeviations() []deviation {
 				return strings.Join([]string{outcome(t, e.create("app-primary", mixed)), outcome(t, e.create("app-primary", groups)),
 					outcome(t, e.create("app-primary", alone))}, " ")
 			}, clean: "101001 101001 101001", faulty: "ok ok 101001"},
+		{fault: FaultTimeoutStringCoerced, reason: "timeout \"60\" and maxRetransmit \"2\" are accepted; \"sixty\" is still refused",
+			observe: outcomes(func(b map[string]any) { b["timeout"] = "60" }, paramSet("maxRetransmit", "2", false),
+				func(b map[string]any) { b["timeout"] = "sixty" }),
+			clean: "50400,50400,50400", faulty: "ok,ok,50400"},
+		{fault: FaultDeviceListSingleString, reason: "deviceList \"dev-lone\" and groupList \"trio\" are accepted",
+			observe: outcomes(paramSet("deviceList", "dev-lone", false),
+				func(b map[string]any) {
+					b["param"] = map[string]any{"type": "GroupList", "groupList": "trio", "command": b["param"].(map[string]any)["command"]}
+				}),
+			clean: "50400,50400", faulty: "ok,ok"},
+		{fault: FaultTagValueCut1024, reason: "a 1025-character tagValue is accepted and answered cut to 1024",
+			observe: func(t *testing.T, e *env) string {
+				r := e.create("app-primary", withTags("app-primary", "long", Tag{Name: "floor", Value: strings.Repeat("v", 1025)}))
+				if outcome(t, r) != "ok" {
+					return outcome(t, r)
+				}
+				tags, _ := e.query("app-primary", r.json(t)["taskID"].(string), "select=tags").json(t)["tags"].([]any)
+				return fmt.Sprint(len(tags[0].(map[string]any)["tagValue"].(string)))
+			}, clean: "50400", faulty: "1024"},
+		{fault: FaultReadForeignAppIDIgnored, reason: "naming app-other reads app-primary's own task; app-unknown is still 403/100203",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "mine", nil))
+				return strings.Join([]string{fmt.Sprint(e.query("app-primary", id, "appId=app-other").status),
+					fmt.Sprint(e.details("app-primary", "appId=app-other&taskId="+id).status),
+					statusOutcome(t, e.query("app-primary", id, "appId=app-unknown"))}, " ")
+			}, clean: "403 403 403/100203", faulty: "200 200 403/100203"},
+		{fault: FaultSubtaskExpiredStatus, reason: "after the septet's timeout, its offline devices' subtasks are Expired",
+			observe: func(t *testing.T, e *env) string {
+				id := e.mustCreate("app-primary", taskBody("app-primary", "septet", group("septet")))
+				e.advance(11 * time.Minute)
+				l, _ := e.details("app-primary", "taskId="+id+"&deviceId=dev-sep-6").json(t)["taskDetails"].([]any)
+				return fmt.Sprint(l[0].(map[string]any)["status"])
+			}, clean: "Pending", faulty: "Expired"},
+		{fault: FaultGatewayErrorsTextPlain, reason: "a bad token is answered text/plain, an unknown task still JSON",
+			observe: func(t *testing.T, e *env) string {
+				return e.do(http.MethodGet, PathTasks+"/nosuchtask", bearer(e, "app-primary", "nope"), "").header.Get("Content-Type") +
+					" | " + e.query("app-primary", "nosuchtask", "").header.Get("Content-Type")
+			}, clean: ContentType + " | " + ContentType, faulty: "text/plain; charset=utf-8 | " + ContentType},
+		{fault: FaultTaskLimitPendingFree, reason: "ten Pending tasks on an offline device hold no slot: the 11th is admitted",
+			observe: func(t *testing.T, e *env) string {
+				for i := range DefaultTaskLimit {
+					e.mustCreate("app-primary", taskBody("app-primary", fmt.Sprint("pending-", i), map[string]any{"type": "DeviceList", "deviceList": []string{"dev-sep-6"}}))
+				}
+				return outcome(t, e.create("app-primary", taskBody("app-primary", "eleventh", nil)))
+			}, clean: "105001", faulty: "ok"},
+		{fault: FaultTaskNameBytes, reason: "256 three-byte characters are refused; 256 ASCII ones still accepted",
+			observe: outcomes(func(b map[string]any) { b["taskName"] = strings.Repeat("任", 256) },
+				func(b map[string]any) { b["taskName"] = strings.Repeat("t", 256) }),
+			clean: "ok,ok", faulty: "50400,ok"},
 	}
 }
