@@ -56,6 +56,8 @@ type engine struct {
 
 	// multi holds the multiplicity faults (faults_multi.go).
 	multi multiFaults
+	// gaps holds the engine-level faults of faults_gaps.go.
+	gaps gapEngine
 
 	mu         sync.Mutex
 	tasks      map[string]*task
@@ -192,6 +194,7 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 		}
 	}
 	devs, aerr := e.targets(&req.Param)
+	devs, aerr = e.gapTargets(&req.Param, devs, aerr)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -215,7 +218,7 @@ func (e *engine) create(req *createRequest, operator string, now time.Time) (*ta
 		}
 	}
 	e.unfinished[req.AppID] = live
-	held := len(live)
+	held := e.gaps.heldSlots(live, now)
 	if e.limitGlobal {
 		held = e.unfinishedEverywhereLocked(now) // checked and inserted under one lock
 	}

@@ -34,6 +34,7 @@ func (p *platform) applyFaults(st *state) {
 	st.throttle.neverReset = p.fault(FaultThrottleNeverResets)
 	p.applyMultiFaults(st)
 	p.applyEverywhereFaults(st)
+	p.applyGapFaults(st)
 }
 
 // throttleKey is what the throttle counts calls by: the application (AMB.9), or the access

@@ -92,6 +92,7 @@ func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, OpQuery, errAt(http.StatusNotFound, CodeQueryInvalid))
 		return
 	}
+	h = p.gapsWrap(op, h)
 	p.calls[op].Add(1)
 	if e, ok := p.ctl.take(op); ok {
 		p.injectedN.Add(1)
