@@ -74,7 +74,7 @@ func TestLedger(t *testing.T) {
 				{query: "status=Timeout", page: page(2, tmoC, sub("d", SubtaskTimeout))}, {query: "status=Pending", page: page(0)}, {task: mixedTimeout()}}},
 		{name: "expired listed both ways", reason: "the Timeout filter counts the expired subtask, the Pending filter too: no reading of where it is listed fits both",
 			steps: []ledgerStep{{task: mixedTimeout()}, {query: "status=Timeout", page: page(2, tmoC, sub("d", SubtaskTimeout))}, {query: "status=Pending", page: page(1, pendD)}},
-			want: []string{"totalCount is 1 for status Pending, but the Timeout task counts 0 in no counter (expired subtasks listed Timeout)"}, ids: []string{RuleDetailsAgree, RuleDetailsMonotonic}},
+			want:  []string{"totalCount is 1 for status Pending, but the Timeout task counts 0 in no counter (expired subtasks listed Timeout)"}, ids: []string{RuleDetailsAgree, RuleDetailsMonotonic}},
 		{name: "running status filter not counted", reason: "a running task's filtered count and page may be read at two instants",
 			steps: []ledgerStep{{task: running()}, {query: "status=Success", page: page(2, okA)}}},
 		{name: "filter", reason: "a Fail filter answers a Success subtask",
