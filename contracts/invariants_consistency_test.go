@@ -1,7 +1,9 @@
 package contracts
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,6 +43,9 @@ func TestLedger(t *testing.T) {
 		name, reason string
 		steps        []ledgerStep
 		want         []string // substrings of the violations of the last step, in any order; none: clean
+		// ids are the requirements those violations name, each once, sorted: what decides
+		// whether they fail a platform (MUST) or only warn (SHOULD).
+		ids []string
 	}{
 		{name: "finished pages partition", reason: "two full pages of size 2 after Timeout agree with the counters",
 			steps: []ledgerStep{{task: mixedTimeout()}, {query: "pageSize=2", page: page(4, okA, failB)},
@@ -51,53 +56,65 @@ func TestLedger(t *testing.T) {
 		{name: "overlap", reason: "page 1 repeats page 0's last subtask after the task finished",
 			steps: []ledgerStep{{task: mixedTimeout()}, {query: "pageSize=2", page: page(4, okA, failB)},
 				{query: "pageSize=2&pageNo=1", page: page(4, failB, tmoC)}},
-			want: []string{"device b is on page 0 and on page 1", "pages 0..1 of size 2 hold 3 distinct subtasks"}},
+			want: []string{"device b is on page 0 and on page 1", "pages 0..1 of size 2 hold 3 distinct subtasks"}, ids: []string{RuleDetailsOrder}},
 		{name: "short page", reason: "page 0 of size 2 of 4 subtasks holds one, at any moment",
 			steps: []ledgerStep{{query: "pageSize=2", page: page(4, okA)}},
-			want:  []string{"page 0 of size 2 holds 1 subtasks, but totalCount 4 leaves 2"}},
+			want:  []string{"page 0 of size 2 holds 1 subtasks, but totalCount 4 leaves 2"}, ids: []string{RuleDetailsPaging}},
 		{name: "past the end", reason: "a page past the end holds nothing",
 			steps: []ledgerStep{{query: "pageSize=2&pageNo=5", page: page(4, okA)}},
-			want:  []string{"page 5 of size 2 holds 1 subtasks, but totalCount 4 leaves 0"}},
+			want:  []string{"page 5 of size 2 holds 1 subtasks, but totalCount 4 leaves 0"}, ids: []string{RuleDetailsPaging}},
+		{name: "running set still growing", reason: "while a task runs, details may answer a count of the subtasks made so far and a page read a moment before (a platform expanding a device list into subtasks)",
+			steps: []ledgerStep{{query: "", page: page(3, okA)}}},
+		{name: "unordered pages of a finished task", reason: "the docs fix no order of taskDetails: a page may repeat a subtask of another page, which is a SHOULD, and the pages then say nothing of the counters",
+			steps: []ledgerStep{{task: mixedTimeout()}, {query: "pageSize=2", page: page(4, okA, tmoC)},
+				{query: "pageSize=2&pageNo=1", page: page(4, failB, okA)}},
+			want: []string{"device a is on page 0 and on page 1", "pages 0..1 of size 2 hold 3 distinct subtasks"}, ids: []string{RuleDetailsOrder}},
+		{name: "expired listed Timeout", reason: "the docs do not say where details lists an expired subtask: a platform listing it Timeout (counted in expiredCnt) agrees under that reading",
+			steps: []ledgerStep{{task: mixedTimeout()}, {query: "", page: page(4, okA, failB, tmoC, sub("d", SubtaskTimeout))},
+				{query: "status=Timeout", page: page(2, tmoC, sub("d", SubtaskTimeout))}, {query: "status=Pending", page: page(0)}, {task: mixedTimeout()}}},
+		{name: "expired listed both ways", reason: "the Timeout filter counts the expired subtask, the Pending filter too: no reading of where it is listed fits both",
+			steps: []ledgerStep{{task: mixedTimeout()}, {query: "status=Timeout", page: page(2, tmoC, sub("d", SubtaskTimeout))}, {query: "status=Pending", page: page(1, pendD)}},
+			want:  []string{"totalCount is 1 for status Pending, but the Timeout task counts 0 in no counter (expired subtasks listed Timeout)"}, ids: []string{RuleDetailsAgree, RuleDetailsMonotonic}},
 		{name: "running status filter not counted", reason: "a running task's filtered count and page may be read at two instants",
 			steps: []ledgerStep{{task: running()}, {query: "status=Success", page: page(2, okA)}}},
 		{name: "filter", reason: "a Fail filter answers a Success subtask",
-			steps: []ledgerStep{{query: "status=Fail", page: page(1, okA)}}, want: []string{"status is Success on a page filtered by status Fail"}},
+			steps: []ledgerStep{{query: "status=Fail", page: page(1, okA)}}, want: []string{"status is Success on a page filtered by status Fail"}, ids: []string{RuleDetailsFilter}},
 		{name: "filtered count of a finished task", reason: "status=Fail of a finished task counts every subtask",
 			steps: []ledgerStep{{task: mixedTimeout()}, {query: "status=Fail", page: page(4, failB)}},
-			want:  []string{"totalCount is 4 for status Fail, but the Timeout task counts 1 in failCnt", "holds 1 subtasks, but totalCount 4 leaves 4"}},
+			want:  []string{"totalCount is 4 for status Fail, but the Timeout task counts 1 in failCnt", "holds 1 subtasks, but totalCount 4 leaves 4"}, ids: []string{RuleDetailsAgree, RuleDetailsOrder, RuleDetailsPaging}},
 		{name: "WaitResult after the end", reason: "a finished task lists a subtask still waiting",
 			steps: []ledgerStep{{task: mixedTimeout()}, {query: "", page: page(4, okA, failB, sub("c", SubtaskWaitResult), pendD)}},
-			want:  []string{"1 subtasks are WaitResult", "all 1 pages hold 0 subtasks Timeout", "all 1 pages hold 1 subtasks WaitResult"}},
+			want:  []string{"1 subtasks are WaitResult", "all 1 pages hold 0 subtasks Timeout", "all 1 pages hold 1 subtasks WaitResult"}, ids: []string{RuleDetailsAgree}},
 		{name: "expired counted as timeout", reason: "details shows the offline device Pending, query counts no expired subtask",
 			steps: []ledgerStep{{task: &BatchTask{TaskID: "t", Status: StatusTimeout, TotalCnt: 4, SuccessCnt: 1, FailCnt: 1, TimeoutCnt: 2, CompleteCnt: 4}},
 				{query: "status=Pending", page: page(1, pendD)}},
-			want: []string{"totalCount is 1 for status Pending, but the Timeout task counts 0 in expiredCnt", "1 subtasks are Pending"}},
+			want: []string{"totalCount is 1 for status Pending, but the Timeout task counts 0 in expiredCnt", "1 subtasks are Pending"}, ids: []string{RuleDetailsAgree}},
 		{name: "status changes after the end", reason: "a device answered Fail after the task finished is later Success",
 			steps: []ledgerStep{{task: mixedTimeout()}, {query: "deviceId=b", page: page(1, failB)}, {query: "deviceId=b", page: page(1, sub("b", SubtaskSuccess))}},
-			want:  []string{"device b is Success, but an earlier answer"}},
+			want:  []string{"device b is Success, but an earlier answer"}, ids: []string{RuleDetailsMonotonic}},
 		{name: "not a device create named", reason: "a DeviceList task lists a device of another task",
 			steps: []ledgerStep{{query: "", page: page(4, okA, failB, tmoC, sub("z", SubtaskPending))}},
-			want:  []string{"device z is not one create named"}},
+			want:  []string{"device z is not one create named"}, ids: []string{RuleDetailsAgree}},
 		{name: "totalCnt below details", reason: "a query answers fewer subtasks than details already listed",
 			steps: []ledgerStep{{query: "", page: page(4, okA, failB, tmoC, pendD)}, {task: &BatchTask{TaskID: "t", Status: StatusRunning, TotalCnt: 3}}},
-			want:  []string{"totalCnt is 3, but details already counted 4"}},
+			want:  []string{"totalCnt is 3, but details already counted 4"}, ids: []string{RuleDetailsMonotonic}},
 		{name: "startTime moves", reason: "a second read answers another creation time",
 			steps: []ledgerStep{{task: &BatchTask{TaskID: "t", Status: StatusRunning, StartTime: "20240301T120000Z", TotalCnt: 4}},
 				{task: &BatchTask{TaskID: "t", Status: StatusRunning, StartTime: "20240301T120003Z", TotalCnt: 4}}},
-			want: []string{`startTime is "20240301T120003Z", but an earlier read of the task answered "20240301T120000Z"`}},
+			want: []string{`startTime is "20240301T120003Z", but an earlier read of the task answered "20240301T120000Z"`}, ids: []string{RuleTaskStable}},
 		{name: "counter behind details", reason: "details listed a Success subtask, a later query counts none",
 			steps: []ledgerStep{{query: "status=Success", page: page(1, okA)}, {task: &BatchTask{TaskID: "t", Status: StatusRunning, TotalCnt: 4}}},
-			want:  []string{"successCnt is 0, but details already listed 1 subtasks Success"}},
+			want:  []string{"successCnt is 0, but details already listed 1 subtasks Success"}, ids: []string{RuleDetailsMonotonic}},
 		{name: "details behind counter", reason: "the task counted a failure, a later Fail filter lists none",
 			steps: []ledgerStep{{task: &BatchTask{TaskID: "t", Status: StatusRunning, TotalCnt: 4, FailCnt: 1, CompleteCnt: 1}}, {query: "status=Fail", page: page(0)}},
-			want:  []string{"totalCount is 0 for status Fail, but the task already counted 1 in failCnt"}},
+			want:  []string{"totalCount is 0 for status Fail, but the task already counted 1 in failCnt"}, ids: []string{RuleDetailsMonotonic}},
 		{name: "an ended subtask moves back", reason: "a running task's Success subtask is later WaitResult",
 			steps: []ledgerStep{{query: "deviceId=a", page: page(1, okA)}, {query: "deviceId=a", page: page(1, sub("a", SubtaskWaitResult))}},
-			want:  []string{"device a is WaitResult, but an earlier answer listed it Success"}},
+			want:  []string{"device a is WaitResult, but an earlier answer listed it Success"}, ids: []string{RuleDetailsMonotonic}},
 		{name: "frozen", reason: "a Complete task answers Running later",
 			steps: []ledgerStep{{task: &BatchTask{TaskID: "t", Status: StatusComplete, TotalCnt: 4, SuccessCnt: 4, CompleteCnt: 4}},
 				{task: &BatchTask{TaskID: "t", Status: StatusRunning, TotalCnt: 4, SuccessCnt: 4, CompleteCnt: 4}}},
-			want: []string{"status is Running, but the task was already answered Complete"}},
+			want: []string{"status is Running, but the task was already answered Complete"}, ids: []string{RuleFinalFrozen}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -105,12 +122,14 @@ func TestLedger(t *testing.T) {
 			var l Ledger
 			l.Created(sent)
 			var got []string
+			ids := map[string]bool{}
 			for _, s := range c.steps {
 				got = got[:0]
+				clear(ids)
 				if s.task != nil {
 					_, vs := l.Query(*s.task)
 					for _, v := range vs {
-						got = append(got, v.Message)
+						got, ids[v.Requirement] = append(got, v.Message), true
 					}
 					continue
 				}
@@ -124,8 +143,11 @@ func TestLedger(t *testing.T) {
 				}
 				_, vs := l.Details(pq, s.page)
 				for _, v := range vs {
-					got = append(got, v.Message)
+					got, ids[v.Requirement] = append(got, v.Message), true
 				}
+			}
+			if named := slices.Sorted(maps.Keys(ids)); !slices.Equal(named, c.ids) {
+				t.Errorf("%s: violations name %v, want %v", c.reason, named, c.ids)
 			}
 			all := strings.Join(got, "\n")
 			for _, w := range c.want {

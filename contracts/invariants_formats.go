@@ -93,9 +93,10 @@ func formatViolation(op, req, pointer, format string, args ...any) batchcert.Vio
 	return batchcert.Violation{Source: "schema", Operation: op, Requirement: req, Pointer: pointer, Message: fmt.Sprintf(format, args...)}
 }
 
-// utf8Names are the IANA names of UTF-8 (the registry's name and its alias), compared
-// case-insensitively as charset values are.
-var utf8Names = []string{"utf-8", "csutf8"}
+// utf8Names are the names of UTF-8, compared case-insensitively as charset values are: the
+// IANA registry's name and alias, and the labels the WHATWG Encoding Standard maps to UTF-8
+// (every browser and most HTTP clients decode "utf8", what Java and MySQL write, as UTF-8).
+var utf8Names = []string{"utf-8", "csutf8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"}
 
 // CheckCharset checks RULE.content-type-charset on an answer's Content-Type: a charset
 // parameter, when present, names UTF-8. A Content-Type that does not parse, or is not JSON,

@@ -10,18 +10,22 @@ import (
 func TestCheckCharset(t *testing.T) {
 	t.Parallel()
 	for ct, ok := range map[string]bool{
-		"application/json":                     true,
-		"application/json;charset=UTF-8":       true,
-		"application/json; charset=utf-8":      true,
-		"Application/JSON; Charset=\"UTF-8\"":  true,
-		"application/json;charset=csUTF8":      true,
-		"application/json; charset=ISO-8859-1": false,
-		"application/json;charset=GBK":         false,
-		"application/json;charset=utf-16":      false,
-		"text/plain;charset=ISO-8859-1":        true, // not JSON: RULE.content-type's to report
-		"application/json;;charset=ISO-8859-1": false,
-		"application/json;charset=UTF-8;":      true,
-		"":                                     true,
+		"application/json":                           true,
+		"application/json;charset=UTF-8":             true,
+		"application/json; charset=utf-8":            true,
+		"Application/JSON; Charset=\"UTF-8\"":        true,
+		"application/json;charset=csUTF8":            true,
+		"application/json;charset=utf8":              true, // WHATWG label of UTF-8, what Java and MySQL write
+		"application/json; charset=UTF8":             true,
+		"application/json;charset=unicode-1-1-utf-8": true,
+		"application/json;charset=utf_8":             false, // no registry's label
+		"application/json; charset=ISO-8859-1":       false,
+		"application/json;charset=GBK":               false,
+		"application/json;charset=utf-16":            false,
+		"text/plain;charset=ISO-8859-1":              true, // not JSON: RULE.content-type's to report
+		"application/json;;charset=ISO-8859-1":       false,
+		"application/json;charset=UTF-8;":            true,
+		"":                                           true,
 	} {
 		vs := CheckCharset("queryBatchTask", ct)
 		if (len(vs) == 0) != ok {

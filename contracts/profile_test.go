@@ -193,3 +193,25 @@ func TestProfileSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottleScopeReading: the docs leave open whether the throttle's quota is one per app or
+// one per operation (api-reference §3 item 9), so a per-operation platform is a reading the
+// lenient profile accepts, never a failure the doc-strict one hides as MUST without naming it.
+func TestThrottleScopeReading(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		profile, value string
+		accepts        bool
+		reason         string
+	}{
+		{"doc-strict", "app", true, "the harness's reading: one quota over every batch-task operation"},
+		{"doc-strict", "operation", false, "doc-strict names the reading when it refuses a per-operation quota"},
+		{"lenient", "operation", true, "lenient accepts a quota per operation"},
+		{"lenient", "app", true, "lenient accepts the harness's reading too"},
+	} {
+		p := mustProfile(t, c.profile)
+		if got := p.Accepts("AMB.R15", c.value); got != c.accepts {
+			t.Errorf("%s: %s accepts AMB.R15=%s %v, want %v", c.reason, c.profile, c.value, got, c.accepts)
+		}
+	}
+}
