@@ -59,10 +59,38 @@ func (c *checker) add(req, pointer, format string, args ...any) {
 
 func (c *checker) completeCnt() {
 	t := c.t
-	if sum := t.SuccessCnt + t.FailCnt + t.TimeoutCnt; t.CompleteCnt != sum {
-		c.add("INV.completeCnt", "/completeCnt", "completeCnt is %d, want successCnt %d + failCnt %d + timeoutCnt %d = %d",
-			t.CompleteCnt, t.SuccessCnt, t.FailCnt, t.TimeoutCnt, sum)
+	sum := t.SuccessCnt + t.FailCnt + t.TimeoutCnt
+	withExpired := sum + t.ExpiredCnt
+	excluded, included := c.completeReadings()
+	switch {
+	case excluded && t.CompleteCnt == sum, included && t.CompleteCnt == withExpired:
+		return
+	case included && !excluded:
+		c.add("INV.completeCnt", "/completeCnt", "completeCnt is %d, want successCnt %d + failCnt %d + timeoutCnt %d + expiredCnt %d = %d (reading AMB.R16 completeCnt %s)",
+			t.CompleteCnt, t.SuccessCnt, t.FailCnt, t.TimeoutCnt, t.ExpiredCnt, withExpired, c.p.Value(ReadingCompleteCnt))
+	default:
+		want := fmt.Sprint(sum)
+		if included {
+			want = fmt.Sprintf("%d (or %d with expiredCnt %d, reading AMB.R16 completeCnt %s)", sum, withExpired, t.ExpiredCnt, c.p.Value(ReadingCompleteCnt))
+		}
+		refusal := ""
+		if t.ExpiredCnt > 0 && t.CompleteCnt == withExpired {
+			refusal = c.refused(ReadingCompleteCnt, CompleteCntIncluded)
+		}
+		c.add("INV.completeCnt", "/completeCnt", "completeCnt is %d, want successCnt %d + failCnt %d + timeoutCnt %d = %s%s",
+			t.CompleteCnt, t.SuccessCnt, t.FailCnt, t.TimeoutCnt, want, refusal)
 	}
+}
+
+// completeReadings says which counts of completeCnt the profile accepts (AMB.R16): the
+// completeCnt row's (excluded) and the query example's, with the expired subtasks (included).
+// A profile built without the catalog's readings takes the row's.
+func (c *checker) completeReadings() (excluded, included bool) {
+	excluded, included = c.p.Accepts(ReadingCompleteCnt, CompleteCntExcluded), c.p.Accepts(ReadingCompleteCnt, CompleteCntIncluded)
+	if !excluded && !included {
+		excluded = true
+	}
+	return excluded, included
 }
 
 // scales returns the rate scales the profile accepts (AMB.3).
@@ -196,7 +224,13 @@ func (c *checker) finalState() {
 				t.CompleteCnt, t.TotalCnt, t.ExpiredCnt)
 		}
 	case StatusTimeout:
-		if t.CompleteCnt+t.ExpiredCnt != t.TotalCnt {
+		excluded, included := c.completeReadings()
+		switch {
+		case excluded && t.CompleteCnt+t.ExpiredCnt == t.TotalCnt, included && t.CompleteCnt == t.TotalCnt:
+		case included && !excluded:
+			c.add("INV.final-state", "/status", "status Timeout with completeCnt %d != totalCnt %d (reading AMB.R16 completeCnt %s: the expired are counted)",
+				t.CompleteCnt, t.TotalCnt, c.p.Value(ReadingCompleteCnt))
+		default:
 			c.add("INV.final-state", "/status", "status Timeout with completeCnt %d + expiredCnt %d != totalCnt %d",
 				t.CompleteCnt, t.ExpiredCnt, t.TotalCnt)
 		}

@@ -96,6 +96,20 @@ func TestCheckTask(t *testing.T) {
 			func(o *Observation) { p := o.Task; counts(&p, 3, 2, 0, 0, 0); o.Prev = &p }, []string{"INV.monotonic"}},
 		{"Complete with an expired subtask", "Complete means nothing expired", "doc-strict",
 			func(o *Observation) { counts(&o.Task, 3, 2, 0, 0, 1); o.Task.Status = StatusComplete }, []string{"INV.final-state"}},
+		{"expired counted in completeCnt", "AMB.R16: the query example counts expired subtasks; doc-strict reads the completeCnt row", "doc-strict",
+			func(o *Observation) {
+				counts(&o.Task, 3, 1, 1, 0, 1)
+				o.Task.Status, o.Task.CompleteCnt, o.Task.Progress = StatusTimeout, 3, 1000
+			}, []string{"INV.completeCnt", "INV.final-state"}},
+		{"expired counted in completeCnt, lenient", "lenient accepts the query example's completeCnt (AMB.R16=either)", "lenient",
+			func(o *Observation) {
+				counts(&o.Task, 3, 1, 1, 0, 1)
+				o.Task.Status, o.Task.CompleteCnt, o.Task.Progress = StatusTimeout, 3, 1000
+			}, nil},
+		{"expired counted in completeCnt, the table's count under lenient", "either reading holds under lenient", "lenient",
+			func(o *Observation) { counts(&o.Task, 3, 1, 1, 0, 1); o.Task.Status = StatusTimeout }, nil},
+		{"expired counted only under included", "AMB.R16=included wants the expired counted", "doc-strict+AMB.R16=included",
+			func(o *Observation) { counts(&o.Task, 3, 1, 1, 0, 1); o.Task.Status = StatusTimeout }, []string{"INV.completeCnt", "INV.final-state"}},
 		{"Timeout with a subtask unaccounted", "at timeout every subtask is complete or expired", "doc-strict",
 			func(o *Observation) { counts(&o.Task, 3, 1, 0, 0, 1); o.Task.Status = StatusTimeout }, []string{"INV.final-state"}},
 		{"Timeout accounted", "1 done, 1 timed out, 1 expired", "doc-strict",

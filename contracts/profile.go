@@ -28,6 +28,7 @@ const (
 	OptUnknownTaskID          = "unknownTaskId"          // AMB.R12: not-found | invalid | either
 	OptUnknownAppIDStatus     = "unknownAppIdStatus"     // AMB.6: 200 | 403 | either
 	OptIntegerForm            = "integerForm"            // AMB.R13: literal | integral
+	OptCompleteCnt            = "completeCnt"            // AMB.R16: excluded | included | either
 )
 
 // Reading ids the code decides on (the catalog's ambiguities).
@@ -46,6 +47,9 @@ const (
 	ReadingQueryAppIDLen   = "AMB.R11"
 	ReadingUnknownTaskID   = "AMB.R12"
 	ReadingIntegerForm     = "AMB.R13"
+	ReadingCompleteCnt     = "AMB.R16"
+	CompleteCntExcluded    = "excluded" // AMB.R16: the completeCnt row
+	CompleteCntIncluded    = "included" // AMB.R16: the query example, expired subtasks counted
 	ErrorBodyGateway       = "gateway" // AMB.7: resultcode/resultmsg for the gateway's codes only
 	ErrorBodyLenient       = "lenient" // AMB.7: resultcode/resultmsg for any code, numeric codes
 	QueryParamFileID       = "fileid"  // AMB.4: query's param may carry fileId

@@ -31,6 +31,8 @@ const (
 	ReadingQueryAppIDLen   = "AMB.R11"
 	ReadingUnknownTaskID   = "AMB.R12"
 	ReadingIntegerForm     = "AMB.R13"
+	ReadingCompleteCnt     = "AMB.R16"
+	readingExpiredIncluded = "included"
 	readingErrorBodyAll    = "lenient"
 	readingErrorBodyGW     = "gateway"
 	readingGatewayFirst    = "gateway-first"
@@ -64,6 +66,7 @@ var readingModes = []ReadingMode{
 	{ReadingQueryAppIDLen, "queryAppIdLength", readingAppIDUnchecked, "query and details look up an appId of any length: over 64 characters it names no application, 403/100203"},
 	{ReadingUnknownTaskID, "unknownTaskId", readingTaskIDChecked, "query and details answer a taskId that is not in the reference's id format (24 lower-case hex digits) 400/100022"},
 	{ReadingIntegerForm, "integerForm", readingIntegerIntegral, "query answers its Integer members (counters, progress, successRate, timeout) with a zero fraction: 3.0"},
+	{ReadingCompleteCnt, "completeCnt", readingExpiredIncluded, "completeCnt counts the expired subtasks too, as the query example does (70 + 10 + 10 + 10 expired = 100): progress reaches 1000 on Timeout"},
 }
 
 // ReadingModes lists every reading value the reference can serve, sorted by id and value.
@@ -192,6 +195,11 @@ func (p *platform) readingPercent() bool { return p.reading(ReadingRateScale) ==
 func (p *platform) readingView(v *TaskView, c counters) {
 	if p.reading(ReadingTimeoutUnit) == "seconds" {
 		v.Timeout *= 60
+	}
+	if p.reading(ReadingCompleteCnt) == readingExpiredIncluded {
+		c.completeCnts += c.expired
+		v.CompleteCnt = c.completeCnts
+		v.Progress = permille(c.completeCnts, c.total, false)
 	}
 	if p.readingPercent() {
 		v.Progress = permille(c.completeCnts, c.total, true)
