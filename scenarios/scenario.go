@@ -130,8 +130,10 @@ type Equals struct {
 
 // Condition is what a poll waits for.
 type Condition struct {
-	Status int            `yaml:"status"`
-	Fields map[string]any `yaml:"fields"`
+	Status int `yaml:"status"`
+	// Success holds for a 200 answer that carries no error code (a create admitted).
+	Success bool           `yaml:"success"`
+	Fields  map[string]any `yaml:"fields"`
 	// OneOf holds when the value at each pointer is one of the listed values.
 	OneOf map[string][]any `yaml:"oneOf"`
 }

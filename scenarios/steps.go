@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -117,6 +118,11 @@ func untilRequirements(st Step) []string {
 func (r *scenarioRun) holds(c Condition, ex *Exchange) bool {
 	if c.Status != 0 && ex.Status != c.Status {
 		return false
+	}
+	if c.Success {
+		if _, isErr := r.s.contract.ErrorCode(ex.RespBody); isErr || ex.Status != http.StatusOK {
+			return false
+		}
 	}
 	if len(c.Fields) == 0 && len(c.OneOf) == 0 {
 		return true
