@@ -66,6 +66,10 @@ type budget struct {
 	// creates are in the ledger (raced): in real-time mode scenarios run in parallel, and a
 	// create of another one in between would take a slot the race counts on.
 	racing map[string]bool
+	// driven is set when the run drives the platform (the control API): it is reset for every
+	// scenario and its clock moves only when advanced, so a slot never frees in real time and
+	// acquire does not wait (a task the ledger still counts is the platform's finding to make).
+	driven bool
 }
 
 func (b *budget) reset() {
@@ -176,7 +180,7 @@ func (b *budget) refresh(ctx context.Context, app string) {
 // every slot (a race on the task limit). It refreshes the ledger from the platform while it
 // waits and says on stderr what it waits for.
 func (b *budget) acquire(ctx context.Context, app string, need int) error {
-	if b == nil || b.limit <= 0 {
+	if b == nil || b.limit <= 0 || b.driven {
 		return nil
 	}
 	race := need <= 0

@@ -262,7 +262,7 @@ func NewSuite(ctx context.Context, cfg Config) (*Suite, error) {
 	s.pacer = &pacer{limit: t.Limits.Throttle.Limit, window: realW, platformWindow: w, platform: s.platform,
 		clock: s.clock, say: s.say, maxWait: maxWait, calls: map[string][]time.Time{}}
 	s.budget = &budget{limit: t.Limits.TaskLimit, tasks: map[string]*ledgerTask{}, scale: s.timeScale(),
-		clock: s.clock, say: s.say, maxWait: maxWait}
+		clock: s.clock, say: s.say, maxWait: maxWait, driven: s.control != nil}
 	s.budget.query = s.queryTask
 	for _, r := range contract.Requirements() {
 		s.severity[r.ID] = r.Severity
