@@ -18,6 +18,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // Capacity defaults.
@@ -536,7 +537,7 @@ func createdTasks(s *Session, cfg CapacityConfig) func(r *vegeta.Result) {
 	}
 	timeout := queriedTaskTimeout // CreateBodyFor's
 	if cfg.CreateBody != nil {
-		timeout = createTimeout(cfg.CreateBody(app.AppID, 0, 0))
+		timeout = apiclient.CreateTimeout(cfg.CreateBody(app.AppID, 0, 0))
 	}
 	return func(r *vegeta.Result) {
 		var created struct {

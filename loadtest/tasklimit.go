@@ -343,7 +343,7 @@ func burst(ctx context.Context, s *Session, cfg TaskLimitConfig, appID string, r
 			at := time.Now()
 			mu.Lock()
 			if id := out.add(i, resp, err); id != "" {
-				out.tasks = append(out.tasks, Task{Alias: cfg.App, App: appID, ID: id, Created: at, Timeout: createTimeout(body)})
+				out.tasks = append(out.tasks, Task{Alias: cfg.App, App: appID, ID: id, Created: at, Timeout: apiclient.CreateTimeout(body)})
 			}
 			mu.Unlock()
 		})

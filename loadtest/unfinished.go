@@ -1,7 +1,6 @@
 package loadtest
 
 import (
-	"encoding/json"
 	"time"
 )
 
@@ -19,19 +18,4 @@ type Task struct {
 	// Timeout is the task's timeout in minutes of platform time, as its create asked (0: not
 	// known).
 	Timeout int
-}
-
-// createTimeout is the timeout, in minutes, a create body asks for; 0 when it names none.
-func createTimeout(body []byte) int {
-	var b struct {
-		Timeout json.Number `json:"timeout"`
-	}
-	if json.Unmarshal(body, &b) != nil {
-		return 0
-	}
-	n, err := b.Timeout.Int64()
-	if err != nil || n < 0 || n > 1<<20 {
-		return 0
-	}
-	return int(n)
 }

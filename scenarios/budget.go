@@ -648,21 +648,6 @@ func bodyAppID(body []byte, def string) string {
 	return def
 }
 
-// bodyTimeout is a create body's timeout in minutes, 0 when it has none.
-func bodyTimeout(body []byte) int {
-	var b struct {
-		Timeout json.Number `json:"timeout"`
-	}
-	if json.Unmarshal(body, &b) != nil {
-		return 0
-	}
-	n, err := b.Timeout.Int64()
-	if err != nil || n < 0 || n > 1<<20 {
-		return 0
-	}
-	return int(n)
-}
-
 // createdID is the task id of a (doc-strict shaped) create answer.
 func createdID(body []byte) string {
 	var b struct {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/apiclient"
 )
 
 // scenarioRun is one scenario being played: its variables, the tasks it made and its checks.
@@ -341,7 +342,7 @@ func (r *scenarioRun) sendPaced(ctx context.Context, req Request, v vars, mode p
 		}
 		code, isErr := r.s.contract.ErrorCode(ex.RespBody)
 		if isCreate && !isErr && ex.Status == http.StatusOK {
-			r.s.budget.created(taskApp, alias, createdID(r.view(ex)), bodyTimeout(body))
+			r.s.budget.created(taskApp, alias, createdID(r.view(ex)), apiclient.CreateTimeout(body))
 		}
 		switch {
 		case retry && !relogged && isErr && code == "1010005":
