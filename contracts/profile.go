@@ -50,9 +50,9 @@ const (
 	ReadingCompleteCnt     = "AMB.R16"
 	CompleteCntExcluded    = "excluded" // AMB.R16: the completeCnt row
 	CompleteCntIncluded    = "included" // AMB.R16: the query example, expired subtasks counted
-	ErrorBodyGateway       = "gateway" // AMB.7: resultcode/resultmsg for the gateway's codes only
-	ErrorBodyLenient       = "lenient" // AMB.7: resultcode/resultmsg for any code, numeric codes
-	QueryParamFileID       = "fileid"  // AMB.4: query's param may carry fileId
+	ErrorBodyGateway       = "gateway"  // AMB.7: resultcode/resultmsg for the gateway's codes only
+	ErrorBodyLenient       = "lenient"  // AMB.7: resultcode/resultmsg for any code, numeric codes
+	QueryParamFileID       = "fileid"   // AMB.4: query's param may carry fileId
 	QueryParamFileIDMember = "fileId"
 )
 
