@@ -1,6 +1,14 @@
 package selftest
 
-import "testing"
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchcert/batchcert"
+	"github.com/batchcert/batchcert/refplatform"
+)
 
 func TestIndependentKills(t *testing.T) {
 	failed := []string{"lifecycle/a/expect-1", "parity/rest query/expect-1", "lifecycle/a/expect-1", "lifecycle/b/contract"}
@@ -28,5 +36,22 @@ func TestObservations(t *testing.T) {
 	}
 	if got := Observations("gql-x", failed); got != 5 {
 		t.Errorf("GraphQL fault: observations = %d, want 5 (parity counted)", got)
+	}
+}
+
+// TestFaultTimeout: a faulted run that never ends by itself (it waits for its context) is an
+// error naming the fault and the bound, not a hang.
+func TestFaultTimeout(t *testing.T) {
+	t.Parallel()
+	certify := func(ctx context.Context, faults []string) (*batchcert.Results, error) {
+		if len(faults) == 0 {
+			return &batchcert.Results{Verdict: batchcert.Conformant}, nil
+		}
+		<-ctx.Done()
+		return &batchcert.Results{Incomplete: true}, nil
+	}
+	_, err := Run(context.Background(), Config{Certify: certify, Faults: []string{refplatform.FaultProgressPercent}, FaultTimeout: time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), refplatform.FaultProgressPercent) || !strings.Contains(err.Error(), "took longer than 1ms") {
+		t.Fatalf("error %v, want one naming the fault and its bound", err)
 	}
 }

@@ -1,12 +1,14 @@
 package selftest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/batchcert/batchcert"
 	"github.com/batchcert/batchcert/refplatform"
@@ -42,7 +44,15 @@ type Config struct {
 	Parallel int
 	// Progress, when set, gets one line per fault as its run finishes.
 	Progress io.Writer
+	// FaultTimeout bounds one fault's run (default DefaultFaultTimeout): a suite change that
+	// makes a faulted run wait (a real-time wait the reference's clock never ends) is an error
+	// naming the fault, not a self-test that seems to hang.
+	FaultTimeout time.Duration
 }
+
+// DefaultFaultTimeout is Config.FaultTimeout's default: a faulted run of the embedded
+// reference takes about a second.
+const DefaultFaultTimeout = 3 * time.Minute
 
 // Run certifies the clean reference, then each fault, and returns the kill matrix in the
 // order of cfg.Faults. It returns a usage error (batchcert.ExitUsage) for a missing Certify
@@ -96,7 +106,10 @@ func Run(ctx context.Context, cfg Config) (*batchcert.SelfTest, error) {
 				errs[i] = ctx.Err()
 				return
 			}
-			kills[i], errs[i] = certifyFault(ctx, cfg.Certify, f)
+			d := cmp.Or(cfg.FaultTimeout, DefaultFaultTimeout)
+			fctx, fcancel := context.WithTimeoutCause(ctx, d, fmt.Errorf("its run took longer than %s (Config.FaultTimeout)", d))
+			kills[i], errs[i] = certifyFault(fctx, cfg.Certify, f)
+			fcancel()
 			if errs[i] != nil {
 				cancel()
 				return
@@ -161,8 +174,8 @@ func certifyFault(ctx context.Context, certify CertifyFunc, f Fault) (batchcert.
 		return k, errors.New("no results")
 	}
 	if res.Incomplete {
-		if err := ctx.Err(); err != nil {
-			return k, err
+		if ctx.Err() != nil {
+			return k, context.Cause(ctx)
 		}
 		return k, errors.New("the run was incomplete")
 	}
